@@ -1,0 +1,1 @@
+//! rollcall-leef (being written)

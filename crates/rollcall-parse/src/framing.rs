@@ -1,0 +1,1 @@
+//! Stream framing for TCP/TLS syslog. (Being written: see issue 3.)

@@ -1,0 +1,252 @@
+//! Calendar arithmetic without a time-zone database: what syslog and Windows timestamps need.
+//!
+//! Parsers read digits themselves and call [`civil_to_epoch_ms`]; nothing here reads a clock.
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Validated civil date-time (UTC unless an offset is applied by the caller) to epoch ms.
+/// Returns `None` for out-of-range fields (month 13, day 32, hour 24, …). Leap seconds
+/// (`:60`) are clamped to `:59` as most collectors do.
+pub fn civil_to_epoch_ms(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    millis: u32,
+) -> Option<i64> {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+        || millis > 999
+        || !(0..=9999).contains(&year)
+    {
+        return None;
+    }
+    let second = second.min(59);
+    let days = days_from_civil(year, month, day);
+    Some(
+        ((days * 24 + hour as i64) * 60 + minute as i64) * 60_000
+            + second as i64 * 1000
+            + millis as i64,
+    )
+}
+
+pub fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// `Jan`..`Dec` (any case) to 1..=12.
+pub fn month_from_abbrev(name: &[u8]) -> Option<u32> {
+    if name.len() != 3 {
+        return None;
+    }
+    let lower = [
+        name[0].to_ascii_lowercase(),
+        name[1].to_ascii_lowercase(),
+        name[2].to_ascii_lowercase(),
+    ];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| **m == lower)
+        .map(|i| i as u32 + 1)
+}
+
+pub const MONTH_ABBREV: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Year for a timestamp that carries none (RFC 3164): the year of `now`, except that a
+/// month far ahead of now's month belongs to the previous year (a December message read in
+/// January) and one far behind to the next (a clock running slightly ahead on New Year's Eve).
+pub fn infer_year(month: u32, now_ms: i64) -> i64 {
+    let (now_year, now_month, _) = civil_from_days(now_ms.div_euclid(86_400_000));
+    let diff = month as i64 - now_month as i64;
+    if diff > 6 {
+        now_year - 1
+    } else if diff < -6 {
+        now_year + 1
+    } else {
+        now_year
+    }
+}
+
+/// Parses RFC 3339 / ISO 8601 as logs write it: `2026-11-23T03:14:59Z`,
+/// `2026-11-23T03:14:59.8712345+01:00`, `2026-11-23 03:14:59` (no zone = UTC),
+/// and a date alone is rejected. Fractions beyond milliseconds are truncated.
+pub fn parse_rfc3339_ms(text: &[u8]) -> Option<i64> {
+    let b = text;
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |s: &[u8]| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in s {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+        }
+        Some(v)
+    };
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' {
+        return None;
+    }
+    let year = num(&b[0..4])? as i64;
+    let month = num(&b[5..7])?;
+    let day = num(&b[8..10])?;
+    let hour = num(&b[11..13])?;
+    let minute = num(&b[14..16])?;
+    let second = num(&b[17..19])?;
+    let mut i = 19;
+    let mut millis = 0u32;
+    if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + (b[i] - b'0') as u32;
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..3 {
+            millis *= 10;
+        }
+    }
+    let base = civil_to_epoch_ms(year, month, day, hour, minute, second, millis)?;
+    let rest = &b[i..];
+    let offset_min: i64 = match rest {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let h = num(&[*h1, *h2])? as i64;
+            let m = num(&[*m1, *m2])? as i64;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let v = h * 60 + m;
+            if *sign == b'-' {
+                -v
+            } else {
+                v
+            }
+        }
+        _ => return None,
+    };
+    Some(base - offset_min * 60_000)
+}
+
+/// Formats epoch ms as `2026-11-23T03:14:59.871Z`.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let mut out = String::with_capacity(24);
+    write_rfc3339_ms(&mut out, ms);
+    out
+}
+
+/// Appends `2026-11-23T03:14:59.871Z` to `out` (no allocation beyond growing `out`).
+pub fn write_rfc3339_ms(out: &mut String, ms: i64) {
+    use std::fmt::Write;
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, mo, d) = civil_from_days(days);
+    let h = rem / 3_600_000;
+    let mi = (rem / 60_000) % 60;
+    let s = (rem / 1000) % 60;
+    let frac = rem % 1000;
+    let _ = write!(
+        out,
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_civil_dates() {
+        for days in [-800_000i64, -1, 0, 1, 19_000, 20_415, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn parses_rfc3339_variants() {
+        let z = parse_rfc3339_ms(b"2026-11-23T03:15:02.120Z").unwrap();
+        assert_eq!(z, 1_795_403_702_120);
+        assert_eq!(format_rfc3339_ms(z), "2026-11-23T03:15:02.120Z");
+        assert_eq!(parse_rfc3339_ms(b"2026-11-23T04:15:02.1200000+01:00"), Some(z));
+        assert_eq!(parse_rfc3339_ms(b"2026-11-23 03:15:02.12"), Some(z));
+        assert_eq!(parse_rfc3339_ms(b"2026-11-23T03:15:02-0000"), Some(z - 120));
+        assert_eq!(parse_rfc3339_ms(b"2026-13-23T03:15:02Z"), None);
+        assert_eq!(parse_rfc3339_ms(b"2026-11-23T03:15:02Zjunk"), None);
+        assert_eq!(parse_rfc3339_ms(b"2026-11-23"), None);
+    }
+
+    #[test]
+    fn infers_year_across_new_year() {
+        let jan_2027 = civil_to_epoch_ms(2027, 1, 2, 0, 0, 0, 0).unwrap();
+        assert_eq!(infer_year(12, jan_2027), 2026);
+        assert_eq!(infer_year(1, jan_2027), 2027);
+        let dec_2026 = civil_to_epoch_ms(2026, 12, 31, 23, 0, 0, 0).unwrap();
+        assert_eq!(infer_year(1, dec_2026), 2027);
+        assert_eq!(infer_year(11, dec_2026), 2026);
+    }
+
+    #[test]
+    fn months_are_case_insensitive() {
+        assert_eq!(month_from_abbrev(b"NOV"), Some(11));
+        assert_eq!(month_from_abbrev(b"jan"), Some(1));
+        assert_eq!(month_from_abbrev(b"Foo"), None);
+    }
+}
