@@ -1,0 +1,11 @@
+#![no_main]
+//! Fuzzes the wintext payload extractor: it must never panic, whatever the bytes.
+
+use libfuzzer_sys::fuzz_target;
+use rollcall_parse::fields::WinFields;
+
+fuzz_target!(|data: &[u8]| {
+    let mut fields = WinFields::default();
+    let _ = rollcall_parse::payload::wintext::extract(data, &mut fields);
+    let _ = rollcall_parse::payload::wintext::looks_like(data);
+});
