@@ -83,10 +83,42 @@ pub fn slot_for_name(name: &[u8]) -> Option<FieldSlot> {
         (b"winlog.computer_name", Computer),
         (b"host.name", Computer),
     ];
+    // Payload parsers ask about every key of a record; most are not in the table. A
+    // compile-time (first letter, length) filter rejects those without scanning it.
+    const FILTER: [u64; 256] = name_filter(TABLE);
+    if !may_be_in(&FILTER, name) {
+        return None;
+    }
     TABLE
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, s)| *s)
+}
+
+/// For each ASCII-lower-cased first byte, a bit per name length (lengths ≥ 63 share bit 63).
+const fn name_filter(table: &[(&[u8], FieldSlot)]) -> [u64; 256] {
+    let mut filter = [0u64; 256];
+    let mut i = 0;
+    while i < table.len() {
+        let name = table[i].0;
+        if !name.is_empty() {
+            let first = name[0].to_ascii_lowercase() as usize;
+            let len = if name.len() < 63 { name.len() } else { 63 };
+            filter[first] |= 1 << len;
+        }
+        i += 1;
+    }
+    filter
+}
+
+fn may_be_in(filter: &[u64; 256], name: &[u8]) -> bool {
+    match name.first() {
+        Some(first) => {
+            let len = name.len().min(63);
+            filter[first.to_ascii_lowercase() as usize] & (1 << len) != 0
+        }
+        None => false,
+    }
 }
 
 impl<'a> WinFields<'a> {
@@ -101,6 +133,12 @@ impl<'a> WinFields<'a> {
             }
             None => false,
         }
+    }
+
+    /// True once a Windows event ID is known and it is none of 4625/4771/4768/4776: payload
+    /// parsers stop reading there (classification will drop the record anyway).
+    pub fn is_other_windows_event(&self) -> bool {
+        matches!(self.event_id, Some(id) if !matches!(id, 4625 | 4771 | 4768 | 4776))
     }
 
     pub fn set_slot(&mut self, slot: FieldSlot, value: Cow<'a, str>) {

@@ -96,6 +96,8 @@ const MARKERS: &[&str] = &[
     "resultType",
     "Self-service password reset",
     "self-service password reset",
+    // SSPR audit records whose activity is "Reset password (self-service)" carry only this.
+    "Self-service Password Management",
 ];
 
 fn markers() -> &'static AhoCorasick {

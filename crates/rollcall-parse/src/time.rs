@@ -183,6 +183,144 @@ pub fn parse_rfc3339_ms(text: &[u8]) -> Option<i64> {
     Some(base - offset_min * 60_000)
 }
 
+/// Epoch seconds (9–11 digits) or milliseconds (12–14 digits), optionally with a fraction
+/// of a second (`1548185958.123`): LEEF `devTime`, CEF `rt`, WinCollect `TimeGenerated`.
+/// Fewer digits are rejected: they are counters, not timestamps.
+pub fn parse_epoch_auto_ms(text: &[u8]) -> Option<i64> {
+    let t = trim_ascii_spaces(text);
+    let (int, frac) = match t.iter().position(|&c| c == b'.') {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, &t[t.len()..]),
+    };
+    if !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int {
+        v = v.checked_mul(10)?.checked_add((c - b'0') as i64)?;
+    }
+    match int.len() {
+        9..=11 => {
+            let mut ms = 0i64;
+            for (i, &c) in frac.iter().take(3).enumerate() {
+                ms += (c - b'0') as i64 * [100, 10, 1][i];
+            }
+            v.checked_mul(1000)?.checked_add(ms)
+        }
+        12..=14 if frac.is_empty() => Some(v),
+        _ => None,
+    }
+}
+
+/// `MMM dd yyyy HH:mm:ss[.SSS][ zone]` (IBM's `devTimeFormat` suggestions, ArcSight `rt`):
+/// `Jun 06 2015 16:07:36`, `Sep 17 2025 11:45:34 GMT`, `Jan 28 2015 02:00:36 GMT+00:00`.
+/// No zone means UTC; an unknown zone name yields `None` rather than a wrong instant.
+pub fn parse_month_day_year_ms(text: &[u8]) -> Option<i64> {
+    let mut parts = text.split(|&c| c == b' ').filter(|p| !p.is_empty());
+    let month = month_from_abbrev(parts.next()?)?;
+    let day = parse_small_number(parts.next()?)?;
+    let year = parse_small_number(parts.next()?)? as i64;
+    let (hour, minute, second, millis) = parse_clock(parts.next()?)?;
+    let offset_min = match parts.next() {
+        None => 0,
+        Some(zone) => parse_zone_minutes(zone)?,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let base = civil_to_epoch_ms(year, month, day, hour, minute, second, millis)?;
+    Some(base - offset_min * 60_000)
+}
+
+/// C `ctime` style as Snare writes `SubmitTime`: `Fri Oct 16 16:30:44 2009`,
+/// `Wed Mar  2 04:57:50 2022`, `Sun May 21 12:00:01.123 2023`. Taken as UTC (Snare carries
+/// no zone). Without a year (`Sun May 21 12:00:01.123`) it yields `None`: guessing the year
+/// is the syslog header's job.
+pub fn parse_ctime_ms(text: &[u8]) -> Option<i64> {
+    let mut parts = text.split(|&c| c == b' ').filter(|p| !p.is_empty());
+    let _weekday = parts.next()?;
+    let month = month_from_abbrev(parts.next()?)?;
+    let day = parse_small_number(parts.next()?)?;
+    let (hour, minute, second, millis) = parse_clock(parts.next()?)?;
+    let year = parse_small_number(parts.next()?)? as i64;
+    if parts.next().is_some() {
+        return None;
+    }
+    civil_to_epoch_ms(year, month, day, hour, minute, second, millis)
+}
+
+/// `HH:mm:ss[.fff…]` → (hour, minute, second, millis); fractions beyond ms are truncated.
+fn parse_clock(text: &[u8]) -> Option<(u32, u32, u32, u32)> {
+    let (hms, frac) = match text.iter().position(|&c| c == b'.' || c == b',') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let mut it = hms.split(|&c| c == b':');
+    let hour = parse_small_number(it.next()?)?;
+    let minute = parse_small_number(it.next()?)?;
+    let second = parse_small_number(it.next()?)?;
+    if it.next().is_some() {
+        return None;
+    }
+    let millis = match frac {
+        None => 0,
+        Some(f) if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => {
+            let mut ms = 0u32;
+            for i in 0..3 {
+                ms = ms * 10 + f.get(i).map_or(0, |c| (c - b'0') as u32);
+            }
+            ms
+        }
+        Some(_) => return None,
+    };
+    Some((hour, minute, second, millis))
+}
+
+/// `GMT`, `UTC`, `Z`, `GMT+01:00`, `UTC-0500`, `+01:00`, `-0400` → offset in minutes.
+fn parse_zone_minutes(zone: &[u8]) -> Option<i64> {
+    let rest = if zone.len() >= 3
+        && (zone[..3].eq_ignore_ascii_case(b"GMT") || zone[..3].eq_ignore_ascii_case(b"UTC"))
+    {
+        &zone[3..]
+    } else if zone.eq_ignore_ascii_case(b"Z") {
+        &zone[1..]
+    } else {
+        zone
+    };
+    let (sign, digits) = match rest.split_first() {
+        None => return Some(0),
+        Some((b'+', d)) => (1, d),
+        Some((b'-', d)) => (-1, d),
+        Some(_) => return None,
+    };
+    let (h, m) = match digits {
+        [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+            (parse_small_number(&[*h1, *h2])?, parse_small_number(&[*m1, *m2])?)
+        }
+        [h1, h2] => (parse_small_number(&[*h1, *h2])?, 0),
+        [h1] => (parse_small_number(&[*h1])?, 0),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * (h as i64 * 60 + m as i64))
+}
+
+/// 1–4 ASCII digits.
+fn parse_small_number(text: &[u8]) -> Option<u32> {
+    if text.is_empty() || text.len() > 4 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0u32, |v, &c| v * 10 + (c - b'0') as u32))
+}
+
+fn trim_ascii_spaces(text: &[u8]) -> &[u8] {
+    let start = text.iter().position(|c| *c != b' ').unwrap_or(text.len());
+    let end = text.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
+    text.get(start..end).unwrap_or(&[])
+}
+
 /// Formats epoch ms as `2026-11-23T03:14:59.871Z`.
 pub fn format_rfc3339_ms(ms: i64) -> String {
     let mut out = String::with_capacity(24);

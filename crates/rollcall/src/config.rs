@@ -4,10 +4,24 @@
 //! detector and the outputs. Validation turns them into runtime values (`detect::DetectConfig`,
 //! TLS configs) and reports every error with file:line.
 
+mod detect;
+mod duration;
+mod errors;
+mod load;
+mod validate;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::Deserialize;
+
+pub use duration::parse_duration;
+// `ConfigErrors` is what `load` returns: part of the contract for parse/replay/send-test-event.
+#[allow(unused_imports)]
+pub use errors::ConfigErrors;
+#[cfg(test)]
+pub(crate) use load::parse_named;
+pub use load::{load, EMBEDDED_NAME};
 
 /// The configuration shipped in the binary and used when `--config` is absent.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../config/rollcall.toml");

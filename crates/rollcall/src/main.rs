@@ -1,8 +1,17 @@
 //! rollcall: the appliance binary and its subcommands (DESIGN.md "Command line").
 
 mod cli;
+mod clock;
 mod cmd;
 mod config;
+mod input;
+mod listen;
+mod logging;
+mod metrics;
+mod output;
+mod pipeline;
+mod ratelog;
+mod run;
 
 use clap::Parser;
 

@@ -1,12 +1,598 @@
-//! leef payload parser. (Being written: see issue 3.)
+//! LEEF 1.0 / 2.0 (IBM QRadar's Log Event Extended Format) carrying Windows events.
+//!
+//! `LEEF:1.0|Vendor|Product|Version|EventID|k=v<TAB>k=v…`
+//! `LEEF:2.0|Vendor|Product|Version|EventID|Delim|k=v<Delim>k=v…`
+//!
+//! Producers we read: NXLog `to_leef()` (header EventID = the Windows event ID, attributes named
+//! like the EventData: `TargetUserName`, `IpAddress`, `SubStatus`, …), QRadar/WinCollect style
+//! (`usrName`, `src`, `identHostName`), and firewalls (PAN-OS sends LEEF 1.0 whose attributes are
+//! separated by `|` instead of TAB). IBM defines no escaping, so values are borrowed as sent.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
 
 use crate::error::ParseError;
-use crate::fields::WinFields;
+use crate::fields::{slot_for_name, WinFields};
+use crate::payload::wintext;
+use crate::time;
 
-pub fn looks_like(_body: &[u8]) -> bool {
-    false
+/// How far into a body `LEEF:` may start (a tag such as `nxlog: ` or a relay prefix).
+const MAX_PREFIX: usize = 256;
+
+/// The attribute separator: one character, up to 4 bytes of UTF-8, or an escaped TAB
+/// (`#011` / `\011`) that a relay substituted for a real one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delimiter {
+    bytes: [u8; 4],
+    len: u8,
 }
 
-pub fn extract<'a>(_body: &'a [u8], _out: &mut WinFields<'a>) -> Result<(), ParseError> {
+impl Delimiter {
+    pub const TAB: Delimiter = Delimiter::byte(b'\t');
+
+    pub const fn byte(b: u8) -> Delimiter {
+        Delimiter {
+            bytes: [b, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    fn from_bytes(b: &[u8]) -> Option<Delimiter> {
+        if b.is_empty() || b.len() > 4 {
+            return None;
+        }
+        let mut bytes = [0u8; 4];
+        bytes[..b.len()].copy_from_slice(b);
+        Some(Delimiter {
+            bytes,
+            len: b.len() as u8,
+        })
+    }
+
+    fn from_char(c: char) -> Delimiter {
+        let mut bytes = [0u8; 4];
+        let len = c.encode_utf8(&mut bytes).len() as u8;
+        Delimiter { bytes, len }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// Position of the first delimiter in `hay`.
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        match self.as_bytes() {
+            [b] => find_byte(*b, hay),
+            d => memmem::find(hay, d),
+        }
+    }
+
+    /// Parses the LEEF 2.0 header's delimiter field: a literal character, `xHH`/`0xHH` with
+    /// 1–4 hex digits, `\t`, or empty (TAB, as NXLog and AxoSyslog do). `None` when the field
+    /// is none of these.
+    pub fn parse_declared(field: &[u8]) -> Option<Delimiter> {
+        if field.is_empty() || field == b"\\t" {
+            return Some(Delimiter::TAB);
+        }
+        let hex = field
+            .strip_prefix(b"0x")
+            .or_else(|| field.strip_prefix(b"0X"))
+            .or_else(|| field.strip_prefix(b"x"))
+            .or_else(|| field.strip_prefix(b"X"));
+        if let Some(digits) = hex {
+            if (1..=4).contains(&digits.len()) && digits.iter().all(u8::is_ascii_hexdigit) {
+                let code = digits
+                    .iter()
+                    .fold(0u32, |v, &c| v * 16 + (c as char).to_digit(16).unwrap_or(0));
+                return char::from_u32(code).map(Delimiter::from_char);
+            }
+        }
+        // One character (a multi-byte one such as `¦` included).
+        match std::str::from_utf8(field) {
+            Ok(s) if s.chars().count() == 1 => Delimiter::from_bytes(field),
+            _ => None,
+        }
+    }
+}
+
+/// A LEEF record's header fields and its undecoded attribute list, borrowed from the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeefRecord<'a> {
+    /// `1.0`, `2.0`, …
+    pub version: &'a [u8],
+    pub vendor: &'a [u8],
+    pub product: &'a [u8],
+    pub product_version: &'a [u8],
+    pub event_id: &'a [u8],
+    /// The separator the attributes actually use (after the PAN-OS / relay-escape fallbacks).
+    pub delimiter: Delimiter,
+    pub attributes: &'a [u8],
+}
+
+impl<'a> LeefRecord<'a> {
+    /// The `key=value` pairs, in order.
+    pub fn attributes(&self) -> LeefAttributes<'a> {
+        LeefAttributes {
+            rest: self.attributes,
+            delimiter: self.delimiter,
+            next_eq: None,
+        }
+    }
+}
+
+/// Whether `body` holds a LEEF record (possibly after a short tag).
+pub fn looks_like(body: &[u8]) -> bool {
+    find_start(body).is_some()
+}
+
+/// Offset of `LEEF:<digit>` at the start of `body` or after a space/TAB within [`MAX_PREFIX`].
+fn find_start(body: &[u8]) -> Option<usize> {
+    if body.starts_with(b"LEEF:") && body.get(5).is_some_and(u8::is_ascii_digit) {
+        return Some(0);
+    }
+    let window = &body[..body.len().min(MAX_PREFIX + 5)];
+    let mut from = 0;
+    while let Some(i) = memmem::find(window.get(from..)?, b"LEEF:") {
+        let at = from + i;
+        let prefix_ok = at == 0 || matches!(window.get(at - 1), Some(b' ' | b'\t'));
+        if prefix_ok && body.get(at + 5).is_some_and(u8::is_ascii_digit) {
+            return Some(at);
+        }
+        from = at + 5;
+    }
+    None
+}
+
+/// Splits off the next `|`-terminated header field. A `\|` does not end a field (Tenzir and
+/// nsyslog honour it; IBM is silent). `None` when no `|` is left.
+pub(crate) fn next_header_field(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut from = 0;
+    loop {
+        let i = from + memchr::memchr(b'|', rest.get(from..)?)?;
+        if !is_escaped(rest, i) {
+            return Some((&rest[..i], &rest[i + 1..]));
+        }
+        from = i + 1;
+    }
+}
+
+/// Whether the byte at `i` is preceded by an odd number of backslashes.
+pub(crate) fn is_escaped(text: &[u8], i: usize) -> bool {
+    let before = &text[..i.min(text.len())];
+    before.iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1
+}
+
+/// Parses the header and locates the attributes.
+pub fn parse(body: &[u8]) -> Result<LeefRecord<'_>, ParseError> {
+    let start = find_start(body).ok_or(ParseError::InvalidLeef)?;
+    let rest = &body[start + 5..];
+    let (version, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
+    let (vendor, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
+    let (product, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
+    let (product_version, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
+    // A header cut right after the EventID still identifies the event.
+    let (event_id, rest) = next_header_field(rest).unwrap_or((rest, &rest[rest.len()..]));
+    let (declared, attributes) = if version.first() == Some(&b'2') {
+        match next_header_field(rest) {
+            Some((field, after)) => match Delimiter::parse_declared(field) {
+                Some(d) => (d, after),
+                // The producer left the delimiter field out: `field` is the first attribute.
+                None => (Delimiter::TAB, rest),
+            },
+            None => match Delimiter::parse_declared(rest) {
+                Some(d) => (d, &rest[rest.len()..]),
+                None => (Delimiter::TAB, rest),
+            },
+        }
+    } else {
+        (Delimiter::TAB, rest)
+    };
+    Ok(LeefRecord {
+        version,
+        vendor,
+        product,
+        product_version,
+        event_id,
+        delimiter: effective_delimiter(declared, attributes),
+        attributes,
+    })
+}
+
+/// A TAB-separated list that holds no TAB was either escaped by a relay (rsyslog writes TAB as
+/// `#011`, some as `\011`) or comes from PAN-OS, which separates LEEF 1.0 attributes by `|`.
+fn effective_delimiter(declared: Delimiter, attributes: &[u8]) -> Delimiter {
+    if declared != Delimiter::TAB || memchr::memchr(b'\t', attributes).is_some() {
+        return declared;
+    }
+    for escaped in [&b"#011"[..], b"\\011", b"\\t"] {
+        if memmem::find(attributes, escaped).is_some() {
+            return Delimiter::from_bytes(escaped).unwrap_or(declared);
+        }
+    }
+    if memchr::memchr(b'|', attributes).is_some() {
+        return Delimiter::byte(b'|');
+    }
+    declared
+}
+
+/// Iterator over `(key, value)` pairs. A value runs to the next delimiter that is followed by
+/// `key=`, so values may contain `=` and (PAN-OS) even the delimiter itself.
+#[derive(Clone, Debug)]
+pub struct LeefAttributes<'a> {
+    rest: &'a [u8],
+    delimiter: Delimiter,
+    /// Where the `=` of the pair at `rest` is, when the previous value's end already found it.
+    next_eq: Option<usize>,
+}
+
+impl<'a> Iterator for LeefAttributes<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let delim = self.delimiter.as_bytes();
+        let dlen = delim.len();
+        if let Some(eq) = self.next_eq.take() {
+            return self.pair_at(self.rest, eq);
+        }
+        loop {
+            let rest = self.rest;
+            if rest.is_empty() {
+                return None;
+            }
+            // Keys are short: a plain scan beats memchr's set-up cost here.
+            let Some(eq) = rest.iter().position(|&c| c == b'=' || c == delim[0]) else {
+                self.rest = &[];
+                return None;
+            };
+            if rest[eq] != b'=' {
+                if rest[eq..].starts_with(delim) {
+                    // A piece without `=`: skip it.
+                    self.rest = &rest[eq + dlen..];
+                } else {
+                    // First byte of a multi-byte delimiter inside a key: keep looking.
+                    match memchr::memchr(b'=', &rest[eq..]) {
+                        Some(i) => return self.pair_at(rest, eq + i),
+                        None => self.rest = &[],
+                    }
+                }
+                continue;
+            }
+            return self.pair_at(rest, eq);
+        }
+    }
+}
+
+impl<'a> LeefAttributes<'a> {
+    /// The pair whose `=` is at `eq` in `rest`; advances past its value.
+    fn pair_at(&mut self, rest: &'a [u8], eq: usize) -> Option<(&'a [u8], &'a [u8])> {
+        let dlen = self.delimiter.as_bytes().len();
+        let key = trim_spaces(&rest[..eq]);
+        let value_start = eq + 1;
+        let mut search = value_start;
+        while let Some(d) = rest
+            .get(search..)
+            .and_then(|s| self.delimiter.find(s))
+            .map(|i| search + i)
+        {
+            let after = &rest[d + dlen..];
+            let next_eq = key_end(after);
+            if next_eq.is_some() || after.is_empty() || after.starts_with(self.delimiter.as_bytes())
+            {
+                self.rest = after;
+                self.next_eq = next_eq;
+                return Some((key, &rest[value_start..d]));
+            }
+            search = d + dlen;
+        }
+        self.rest = &[];
+        Some((key, &rest[value_start..]))
+    }
+}
+
+/// `memchr`, except that the first bytes are scanned inline: most LEEF values are shorter
+/// than memchr's set-up cost.
+pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
+    const INLINE: usize = 16;
+    let head = &hay[..hay.len().min(INLINE)];
+    match head.iter().position(|&c| c == b) {
+        Some(i) => Some(i),
+        None if hay.len() > INLINE => memchr::memchr(b, &hay[INLINE..]).map(|i| i + INLINE),
+        None => None,
+    }
+}
+
+/// Bytes a key may contain: letters, digits and `_ . - [ ] : @`.
+const KEY_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'.' | b'-' | b'[' | b']' | b':' | b'@');
+        c += 1;
+    }
+    t
+};
+
+/// Keys longer than this are taken for text, not keys.
+const MAX_KEY: usize = 80;
+
+/// When `s` starts with `key=`, the position of its `=`.
+pub(crate) fn key_end(s: &[u8]) -> Option<usize> {
+    let head = &s[..s.len().min(MAX_KEY)];
+    let i = head.iter().position(|&c| !KEY_BYTES[c as usize])?;
+    (head[i] == b'=' && i > 0).then_some(i)
+}
+
+/// Whether `s` starts with `key=` (a key being a short run of name characters).
+pub(crate) fn starts_with_key(s: &[u8]) -> bool {
+    key_end(s).is_some()
+}
+
+fn trim_spaces(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|c| *c != b' ').unwrap_or(s.len());
+    let end = s.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or(&[])
+}
+
+/// Values we keep must be UTF-8; others are ignored rather than failing the record.
+fn text(value: &[u8]) -> Option<&str> {
+    std::str::from_utf8(value).ok()
+}
+
+/// Generic LEEF/QRadar keys, used only when no Windows-named field supplied the slot.
+#[derive(Default)]
+struct Fallbacks<'a> {
+    user: Option<&'a [u8]>,
+    src: Option<&'a [u8]>,
+    ident_src: Option<&'a [u8]>,
+    ident_host: Option<&'a [u8]>,
+    dev_time: Option<&'a [u8]>,
+    event_time: Option<&'a [u8]>,
+    message: Option<&'a [u8]>,
+}
+
+/// Parses the event time LEEF producers write: epoch s/ms (`devTime` without
+/// `devTimeFormat`), `MMM dd yyyy HH:mm:ss[.SSS][ zone]`, or ISO 8601 (NXLog `EventTime`).
+pub(crate) fn parse_event_time(value: &[u8]) -> Option<i64> {
+    let v = trim_spaces(value);
+    time::parse_epoch_auto_ms(v)
+        .or_else(|| time::parse_rfc3339_ms(v))
+        .or_else(|| time::parse_month_day_year_ms(v))
+}
+
+pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseError> {
+    let record = parse(body)?;
+    let header_id = trim_spaces(record.event_id);
+    if !header_id.is_empty() && header_id.iter().all(u8::is_ascii_digit) {
+        if let Some(id) = text(header_id) {
+            out.set_slot(crate::fields::FieldSlot::EventId, Cow::Borrowed(id));
+        }
+    }
+    if out.is_other_windows_event() {
+        return Ok(());
+    }
+    let mut fb = Fallbacks::default();
+    for (key, value) in record.attributes() {
+        match key {
+            b"usrName" => fb.user = Some(value),
+            b"src" => fb.src = Some(value),
+            b"identSrc" => fb.ident_src = Some(value),
+            b"identHostName" => fb.ident_host = Some(value),
+            b"devTime" => fb.dev_time = Some(value),
+            b"EventTime" => fb.event_time = Some(value),
+            b"Message" | b"msg" => fb.message = Some(value),
+            _ => {
+                // Only values of known names are UTF-8-checked.
+                let Some(slot) = slot_for_name(key) else {
+                    continue;
+                };
+                if let Some(v) = text(value) {
+                    out.set_slot(slot, Cow::Borrowed(v));
+                    if out.is_other_windows_event() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    apply_fallbacks(&fb, out);
+    if let Some(message) = fb.message {
+        wintext::extract(message, out)?;
+    }
     Ok(())
+}
+
+fn apply_fallbacks<'a>(fb: &Fallbacks<'a>, out: &mut WinFields<'a>) {
+    use crate::fields::FieldSlot;
+    let fill = |slot: FieldSlot, v: Option<&'a [u8]>, out: &mut WinFields<'a>| {
+        if let Some(s) = v.map(trim_spaces).filter(|s| !s.is_empty()).and_then(text) {
+            out.set_slot(slot, Cow::Borrowed(s));
+        }
+    };
+    fill(FieldSlot::TargetUser, fb.user, out);
+    fill(FieldSlot::Ip, fb.src, out);
+    fill(FieldSlot::Ip, fb.ident_src, out);
+    fill(FieldSlot::Workstation, fb.ident_host, out);
+    if out.time_ms.is_none() {
+        out.time_ms = fb
+            .dev_time
+            .and_then(parse_event_time)
+            .or_else(|| fb.event_time.and_then(parse_event_time));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::AuthKind;
+    use crate::message::{auth_event, parse_message, ParseContext};
+    use crate::payload::Format;
+
+    const CTX: ParseContext = ParseContext {
+        now_ms: 1_795_400_000_000,
+    };
+
+    /// NXLog `to_leef()` of a 4625 (im_msvistalog field names), TAB-separated.
+    const NXLOG_4625: &str = "<14>Nov 23 03:15:02 DC01 LEEF:1.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|EventTime=2026-11-23 03:15:02\tHostname=DC01.corp.example\tKeywords=-9218868437227405312\tEventType=AUDIT_FAILURE\tSeverityValue=4\tSeverity=ERROR\tEventID=4625\tSourceName=Microsoft-Windows-Security-Auditing\tProviderGuid={54849625-5478-4994-A5BA-3E3B0328C30D}\tVersion=0\tTask=12544\tOpcodeValue=0\tRecordNumber=884213\tProcessID=684\tThreadID=1912\tChannel=Security\tCategory=Logon\tOpcode=Info\tSubjectUserSid=S-1-0-0\tSubjectUserName=-\tSubjectDomainName=-\tSubjectLogonId=0x0\tTargetUserSid=S-1-0-0\tTargetUserName=jdoe\tTargetDomainName=CORP\tStatus=0xc000006d\tFailureReason=%%2313\tSubStatus=0xc0000064\tLogonType=3\tLogonProcessName=NtLmSsp \tAuthenticationPackageName=NTLM\tWorkstationName=KALI\tTransmittedServices=-\tLmPackageName=-\tKeyLength=0\tIpAddress=203.0.113.7\tIpPort=51515\tEventReceivedTime=2026-11-23 03:15:03\tSourceModuleName=eventlog\tSourceModuleType=im_msvistalog";
+
+    fn record(line: &str) -> WinFields<'_> {
+        let mut f = WinFields::default();
+        extract(line.as_bytes(), &mut f).unwrap();
+        f
+    }
+
+    #[test]
+    fn nxlog_leef_4625_yields_target_user_ip_and_substatus() {
+        let f = record(NXLOG_4625);
+        assert_eq!(f.event_id, Some(4625));
+        assert_eq!(f.target_user.as_deref(), Some("jdoe"));
+        assert_eq!(f.target_domain.as_deref(), Some("CORP"));
+        assert_eq!(f.ip.as_deref(), Some("203.0.113.7"));
+        assert_eq!(f.workstation.as_deref(), Some("KALI"));
+        assert_eq!(f.status, Some(0xC000_006D));
+        assert_eq!(f.sub_status, Some(0xC000_0064));
+        assert_eq!(f.computer.as_deref(), Some("DC01.corp.example"));
+        assert_eq!(f.time_ms, time::parse_rfc3339_ms(b"2026-11-23T03:15:02Z"));
+    }
+
+    #[test]
+    fn end_to_end_nxlog_4625() {
+        let msg = parse_message(NXLOG_4625.as_bytes());
+        assert_eq!(msg.format, Format::Leef);
+        let ev = auth_event(&msg, &CTX).unwrap().expect("auth failure");
+        assert_eq!(ev.kind, AuthKind::Ntlm4625);
+        assert_eq!(ev.failure_code().to_string(), "0xC0000064");
+        assert_eq!(ev.username, "jdoe");
+        assert_eq!(ev.source_ip, "203.0.113.7".parse().ok());
+        assert_eq!(ev.host.as_deref(), Some("DC01.corp.example"));
+    }
+
+    #[test]
+    fn leef2_caret_4771_with_devtime_epoch_ms() {
+        let line = "LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4771|^|devTime=1795403702120^Hostname=DC02^TargetUserName=alice^TargetSid=S-1-5-21-1-2-3-1104^ServiceName=krbtgt/CORP^TicketOptions=0x40810010^Status=0x18^PreAuthType=2^IpAddress=::ffff:198.51.100.23^IpPort=49811";
+        let f = record(line);
+        assert_eq!(f.event_id, Some(4771));
+        assert_eq!(f.status, Some(0x18));
+        assert_eq!(f.time_ms, Some(1_795_403_702_120));
+        let msg = parse_message(line.as_bytes());
+        let ev = auth_event(&msg, &CTX).unwrap().unwrap();
+        assert_eq!(ev.kind, AuthKind::Kerberos4771);
+        assert_eq!(ev.failure_code().to_string(), "0x18");
+        assert_eq!(ev.username, "alice");
+        assert_eq!(ev.source_ip, "198.51.100.23".parse().ok());
+        assert_eq!(ev.host.as_deref(), Some("DC02"));
+        assert_eq!(ev.time_ms, 1_795_403_702_120);
+    }
+
+    #[test]
+    fn declared_delimiters_in_every_spelling() {
+        let d = |s: &str| Delimiter::parse_declared(s.as_bytes()).map(|d| d.as_bytes().to_vec());
+        assert_eq!(d("^"), Some(b"^".to_vec()));
+        assert_eq!(d("x5E"), Some(b"^".to_vec()));
+        assert_eq!(d("0x5e"), Some(b"^".to_vec()));
+        assert_eq!(d("x09"), Some(b"\t".to_vec()));
+        assert_eq!(d("0x7c"), Some(b"|".to_vec()));
+        assert_eq!(d("xA6"), Some("¦".as_bytes().to_vec()));
+        assert_eq!(d("\\t"), Some(b"\t".to_vec()));
+        assert_eq!(d(""), Some(b"\t".to_vec()));
+        assert_eq!(d("¦"), Some("¦".as_bytes().to_vec()));
+        assert_eq!(d("x12345"), None);
+        assert_eq!(d("src=1"), None);
+    }
+
+    #[test]
+    fn hex_delimiter_4768_and_missing_delimiter_field() {
+        let line = "LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4768|x7C|TargetUserName=ghost|Status=0x6|IpAddress=10.9.8.7|Computer=DC03";
+        let f = record(line);
+        assert_eq!((f.event_id, f.status), (Some(4768), Some(6)));
+        assert_eq!(f.target_user.as_deref(), Some("ghost"));
+        assert_eq!(f.computer.as_deref(), Some("DC03"));
+        // A 2.0 header without the delimiter field: the 6th field is the first attribute.
+        let line =
+            "LEEF:2.0|NXLog|Sec|1|4776|TargetUserName=bob\tWorkstation=WS7\tStatus=0xc0000064";
+        let f = record(line);
+        assert_eq!(f.target_user.as_deref(), Some("bob"));
+        assert_eq!(f.workstation.as_deref(), Some("WS7"));
+        assert_eq!(f.status, Some(0xC000_0064));
+    }
+
+    #[test]
+    fn values_may_contain_equals_and_the_pipe_quirk_keeps_empty_values() {
+        let rec = parse(b"LEEF:1.0|Palo Alto Networks|PAN-OS|11|allow|cat=TRAFFIC|q=a=b|usrName=|SourceUser=|ReceiveTime=2025/09/17 13:45:34|x=1").unwrap();
+        assert_eq!(rec.delimiter, Delimiter::byte(b'|'));
+        let pairs: Vec<_> = rec.attributes().collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (&b"cat"[..], &b"TRAFFIC"[..]),
+                (b"q", b"a=b"),
+                (b"usrName", b""),
+                (b"SourceUser", b""),
+                (b"ReceiveTime", b"2025/09/17 13:45:34"),
+                (b"x", b"1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn relay_escaped_tabs_are_delimiters() {
+        let line = "LEEF:1.0|NXLog|Sec|1|4625|TargetUserName=eve#011IpAddress=192.0.2.44#011SubStatus=0xC0000072";
+        let f = record(line);
+        assert_eq!(f.target_user.as_deref(), Some("eve"));
+        assert_eq!(f.ip.as_deref(), Some("192.0.2.44"));
+        assert_eq!(f.sub_status, Some(0xC000_0072));
+    }
+
+    #[test]
+    fn qradar_style_keys_are_fallbacks_only() {
+        let line = "LEEF:1.0|Microsoft|Windows|1|4625|usrName=fallback\tsrc=10.0.0.9\tidentHostName=WS1\tdevTime=Nov 23 2026 03:15:02 GMT\tTargetUserName=real\tSubStatus=0xC000006A";
+        let f = record(line);
+        assert_eq!(f.target_user.as_deref(), Some("real"));
+        assert_eq!(f.ip.as_deref(), Some("10.0.0.9"));
+        assert_eq!(f.workstation.as_deref(), Some("WS1"));
+        assert_eq!(f.time_ms, time::parse_rfc3339_ms(b"2026-11-23T03:15:02Z"));
+        let f = record("LEEF:1.0|Microsoft|Windows|1|4625|usrName=only\tsrc=10.0.0.9");
+        assert_eq!(f.target_user.as_deref(), Some("only"));
+    }
+
+    #[test]
+    fn other_event_ids_stop_early() {
+        let f = record("LEEF:1.0|NXLog|Sec|1|4624|TargetUserName=jdoe\tIpAddress=10.0.0.1");
+        assert_eq!(f.event_id, Some(4624));
+        assert_eq!(f.target_user, None);
+        let f = record("LEEF:1.0|Lancope|StealthWatch|1|Flow|EventID=4634\tTargetUserName=x");
+        assert_eq!(f.event_id, Some(4634));
+        assert_eq!(f.target_user, None);
+    }
+
+    #[test]
+    fn broken_headers_are_errors_not_panics() {
+        for bad in [
+            &b"LEEF:"[..],
+            b"LEEF:1.0|a|b",
+            b"LEEF:1.0|a|b|c",
+            b"LEEF:2.0|a|b|c|d|",
+            b"LEEF:2.0|a|b|c|4625|\\",
+            b"xx LEEF:1.0|\\|\\|\\|",
+            b"LEEF:1.0|a|b|c|d|=\t=\t\t=x\t",
+        ] {
+            let mut f = WinFields::default();
+            let _ = extract(bad, &mut f);
+            if let Ok(rec) = parse(bad) {
+                let _ = rec.attributes().count();
+            }
+        }
+        assert_eq!(parse(b"LEEF:1.0|a|b"), Err(ParseError::InvalidLeef));
+        assert_eq!(parse(b"no leef here"), Err(ParseError::InvalidLeef));
+    }
+
+    #[test]
+    fn prefix_tags_are_skipped() {
+        assert!(looks_like(b"nxlog: LEEF:1.0|a|b|c|4625|x=1"));
+        assert!(!looks_like(b"xLEEF:1.0|a"));
+        let rec = parse(b"nxlog: LEEF:1.0|a|b|c|4625|x=1").unwrap();
+        assert_eq!(rec.event_id, b"4625");
+    }
 }

@@ -100,6 +100,33 @@ impl SyslogHeader<'_> {
     };
 }
 
+/// `PRI = "<" PRIVAL ">"`, `PRIVAL = 1*3DIGIT` in 0..=191 (RFC 5424 §6.2.1; RFC 3164 §4.1.1).
+/// Returns the value and the input after `>`.
+pub fn parse_pri(input: &[u8]) -> Option<(u8, &[u8])> {
+    use nom::bytes::complete::take_while_m_n;
+    use nom::character::complete::char;
+    use nom::sequence::delimited;
+    let digits = take_while_m_n(1, 3, |b: u8| b.is_ascii_digit());
+    let (rest, digits): (&[u8], &[u8]) =
+        delimited(char::<&[u8], ()>('<'), digits, char('>'))(input).ok()?;
+    let value = digits
+        .iter()
+        .fold(0u16, |v, d| v * 10 + u16::from(d - b'0'));
+    u8::try_from(value)
+        .ok()
+        .filter(|v| *v <= 191)
+        .map(|v| (v, rest))
+}
+
+/// Drops spaces in front of `<`: Cisco ASA (and relays copying it) send ` <181>…`.
+pub(crate) fn skip_spaces_before_pri(frame: &[u8]) -> &[u8] {
+    let lead = frame.iter().position(|&b| b != b' ').unwrap_or(0);
+    match frame.get(lead..) {
+        Some(rest) if lead > 0 && rest.first() == Some(&b'<') => rest,
+        _ => frame,
+    }
+}
+
 /// Splits a frame into its syslog header and message body. Tries RFC 5424, then RFC 3164
 /// (with its real-world variants); otherwise the whole frame is the body.
 pub fn parse_header(frame: &[u8]) -> (SyslogHeader<'_>, &[u8]) {

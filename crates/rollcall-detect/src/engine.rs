@@ -1,0 +1,335 @@
+//! The detector: sharded per-source state updated in place by any number of threads.
+//!
+//! Semantics (DESIGN.md "Detection semantics"; details in `attribute`, `source`, `window`):
+//! * The window slides on event time. For a source, the window ends at the newest failure
+//!   time seen (`W`) and holds the failures in `[W − window, W]`, bounds included. A late
+//!   failure (out of order, within the clock-skew tolerance) counts if it falls inside.
+//! * An offense is raised when a campaign first reaches a tier and on each escalation.
+//! * `expire(now)` drops a source once no acceptable future event could share a window
+//!   with its failures: newest failure older than `now − 2·window − skew` (an accepted
+//!   event is at least `now − window − skew`). Expiry therefore never changes what is
+//!   reported, provided `now` does not go backwards.
+//! * At `max_sources`, inserting a new source first evicts, in one batch of
+//!   `max_sources / 64` (at least one), the sources whose newest failure is oldest. The cap
+//!   is soft by at most the number of threads inserting at the same instant.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, TryLockError};
+
+use dashmap::DashMap;
+use rollcall_parse::event::normalise_ip;
+use rollcall_parse::AuthEvent;
+
+use crate::attribute::{client_host_hash, excluded_username, in_any, unusable_ip, usable_name};
+use crate::config::DetectConfig;
+use crate::hashing::HashKey;
+use crate::ids::IdSource;
+use crate::offense::{Attribution, Offense, SourceKey, Tier};
+use crate::relay::PeerTracker;
+use crate::source::{Effect, Observation, Rule, SourceState};
+use crate::stats::{Counter, Counters, EngineStats};
+
+/// Stripes of configuration and counters; a thread always uses the same one.
+const STRIPES: usize = 16;
+
+/// One stripe, on its own cache lines so threads on different stripes never share one.
+#[repr(align(128))]
+#[derive(Debug)]
+struct Stripe {
+    cfg: RwLock<DetectConfig>,
+    counters: Counters,
+}
+
+/// The T1589 account-enumeration detector. `Send + Sync`: share it with `Arc`.
+pub struct Engine {
+    stripes: Box<[Stripe]>,
+    pub(crate) sources: DashMap<SourceKey, Box<SourceState>>,
+    pub(crate) tracked: AtomicUsize,
+    pub(crate) peers: PeerTracker,
+    pub(crate) hash_key: HashKey,
+    ids: Box<dyn IdSource>,
+    evicting: Mutex<()>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("tracked_sources", &self.tracked.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which stripe the calling thread uses: threads are numbered as they first call in.
+fn stripe_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    INDEX.with(|i| *i) % STRIPES
+}
+
+impl Engine {
+    pub fn new(cfg: DetectConfig, ids: Box<dyn IdSource>) -> Engine {
+        Engine::with_key(cfg, ids, HashKey::random())
+    }
+
+    pub(crate) fn with_key(cfg: DetectConfig, ids: Box<dyn IdSource>, key: HashKey) -> Engine {
+        let stripes = (0..STRIPES)
+            .map(|_| Stripe {
+                cfg: RwLock::new(cfg.clone()),
+                counters: Counters::default(),
+            })
+            .collect();
+        Engine {
+            stripes,
+            sources: DashMap::new(),
+            tracked: AtomicUsize::new(0),
+            peers: PeerTracker::default(),
+            hash_key: key,
+            ids,
+            evicting: Mutex::new(()),
+        }
+    }
+
+    fn stripe(&self) -> &Stripe {
+        let i = stripe_index();
+        // `STRIPES` stripes always exist; the fallback only keeps this free of indexing.
+        self.stripes
+            .get(i)
+            .or_else(|| self.stripes.first())
+            .expect("the engine has stripes")
+    }
+
+    fn config(stripe: &Stripe) -> RwLockReadGuard<'_, DetectConfig> {
+        stripe.cfg.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one authentication failure. `now_ms` is the engine's clock (wall clock when
+    /// live, the replay's clock otherwise). Returns the offense this event triggers.
+    pub fn observe(&self, ev: &AuthEvent<'_>, now_ms: i64) -> Option<Offense> {
+        let stripe = self.stripe();
+        let counters = &stripe.counters;
+        counters.bump(Counter::Observed);
+        let cfg = Self::config(stripe);
+
+        if !cfg.codes.counts(ev.kind, ev.code) {
+            counters.bump(Counter::IgnoredCode);
+            return None;
+        }
+        let oldest_ok = now_ms
+            .saturating_sub(cfg.window_ms)
+            .saturating_sub(cfg.max_clock_skew_ms);
+        if ev.time_ms > now_ms.saturating_add(cfg.max_clock_skew_ms) || ev.time_ms < oldest_ok {
+            counters.bump(Counter::DroppedClockSkew);
+            return None;
+        }
+        let username = ev.username.trim();
+        if excluded_username(username, &cfg.exclude_usernames) {
+            counters.bump(Counter::ExcludedUsername);
+            return None;
+        }
+
+        let source_ip = ev.source_ip.map(normalise_ip);
+        let relay = ev.relay.map(normalise_ip);
+        let workstation = ev.workstation.as_deref().and_then(usable_name);
+        let host = ev.host.as_deref().and_then(usable_name);
+        let peer_is_collector = relay.is_some_and(|p| in_any(&cfg.collectors, p));
+        if let Some(peer) = relay.filter(|_| !peer_is_collector) {
+            if let Some(h) = client_host_hash(&self.hash_key, source_ip, workstation, host) {
+                if self.peers.learn(peer, h, cfg.relay_host_threshold) {
+                    counters.bump(Counter::RelaysDetected);
+                }
+            }
+        }
+
+        let (key, attribution) = match (source_ip, workstation, relay) {
+            (Some(ip), _, _) => (SourceKey::Ip(ip), Attribution::EventIp),
+            (None, Some(ws), _) => (
+                SourceKey::Workstation(ws.to_lowercase()),
+                Attribution::Workstation,
+            ),
+            (None, None, Some(peer)) if !peer_is_collector && !self.peers.is_relay(peer) => {
+                (SourceKey::Ip(peer), Attribution::Peer)
+            }
+            _ => {
+                counters.bump(Counter::NoSource);
+                return None;
+            }
+        };
+        if let SourceKey::Ip(ip) = key {
+            if unusable_ip(ip) || in_any(&cfg.exclude_sources, ip) {
+                counters.bump(Counter::ExcludedSource);
+                return None;
+            }
+        }
+        let obs = Observation {
+            time_ms: ev.time_ms,
+            name_hash: self.hash_key.username(username),
+            spelling: username,
+            code: ev.failure_code(),
+            attribution,
+            relay,
+            host,
+        };
+        let rule = Rule {
+            window_ms: cfg.window_ms,
+            tiers: cfg.tiers,
+            sample_size: cfg.sample_size,
+        };
+        if self.tracked.load(Ordering::Relaxed) >= cfg.max_sources.max(1)
+            && !self.sources.contains_key(&key)
+        {
+            self.make_room(cfg.max_sources.max(1), counters);
+        }
+        let mut entry = self.sources.entry(key).or_insert_with(|| {
+            self.tracked.fetch_add(1, Ordering::Relaxed);
+            Box::new(SourceState::new(&obs))
+        });
+        let (key, state) = entry.pair_mut();
+        let effect = state.observe(&obs, &rule);
+        self.account(effect, counters);
+        let tier = effect.alert?;
+        if state.detection_id.is_none() {
+            state.detection_id = Some(self.ids.next_id());
+        }
+        let offense = state.offense(key, tier, now_ms);
+        if tier == Tier::Critical {
+            state.saturate();
+        }
+        Some(offense)
+    }
+
+    fn account(&self, effect: Effect, counters: &Counters) {
+        if effect.outside_window {
+            counters.bump(Counter::OutsideWindow);
+        } else {
+            counters.bump(Counter::Counted);
+        }
+        if effect.capped {
+            counters.bump(Counter::CappedUsernames);
+        }
+        if effect.overflowed > 0 {
+            counters.add(Counter::WindowOverflows, effect.overflowed);
+        }
+        match effect.alert {
+            Some(Tier::Medium) => counters.bump(Counter::OffensesMedium),
+            Some(Tier::High) => counters.bump(Counter::OffensesHigh),
+            Some(Tier::Critical) => counters.bump(Counter::OffensesCritical),
+            None => {}
+        }
+    }
+
+    /// Evicts the sources whose newest failure is oldest, in one batch. Only one thread
+    /// evicts at a time; the others go on (the cap is soft by a few sources meanwhile).
+    fn make_room(&self, max_sources: usize, counters: &Counters) {
+        let _guard = match self.evicting.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        let len = self.tracked.load(Ordering::Relaxed);
+        if len < max_sources {
+            return;
+        }
+        let batch = (max_sources / 64).max(1) + (len - max_sources);
+        // Each `iter` step holds one shard's read lock; no other map call happens meanwhile.
+        let mut times: Vec<i64> = self.sources.iter().map(|e| e.newest_ms).collect();
+        if times.is_empty() {
+            return;
+        }
+        let k = batch.min(times.len()) - 1;
+        let (_, cutoff, _) = times.select_nth_unstable(k);
+        let cutoff = *cutoff;
+        let older = times.iter().filter(|t| **t < cutoff).count();
+        let mut ties_left = batch.saturating_sub(older);
+        let mut removed = 0usize;
+        self.sources.retain(|_, s| {
+            let evict = s.newest_ms < cutoff || (s.newest_ms == cutoff && ties_left > 0);
+            if evict {
+                if s.newest_ms == cutoff {
+                    ties_left -= 1;
+                }
+                removed += 1;
+            }
+            !evict
+        });
+        self.tracked.fetch_sub(removed, Ordering::Relaxed);
+        counters.add(Counter::EvictedSources, removed as u64);
+    }
+
+    /// Housekeeping: drops sources no future event can join (see the module doc).
+    /// Returns how many were dropped.
+    pub fn expire(&self, now_ms: i64) -> usize {
+        let stripe = self.stripe();
+        let (window, skew) = {
+            let cfg = Self::config(stripe);
+            (cfg.window_ms, cfg.max_clock_skew_ms)
+        };
+        let cutoff = now_ms
+            .saturating_sub(window.saturating_mul(2))
+            .saturating_sub(skew);
+        let mut removed = 0usize;
+        self.sources.retain(|_, s| {
+            let keep = s.newest_ms >= cutoff;
+            if !keep {
+                removed += 1;
+            }
+            keep
+        });
+        self.tracked.fetch_sub(removed, Ordering::Relaxed);
+        stripe
+            .counters
+            .add(Counter::ExpiredSources, removed as u64);
+        removed
+    }
+
+    /// Applies new parameters, keeping the state (SIGHUP). Sources already tracked keep
+    /// their failures; a shorter window or new code list applies from their next failure.
+    pub fn reconfigure(&self, cfg: DetectConfig) {
+        for stripe in self.stripes.iter() {
+            let mut guard = stripe.cfg.write().unwrap_or_else(PoisonError::into_inner);
+            *guard = cfg.clone();
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config_snapshot(&self) -> DetectConfig {
+        Self::config(self.stripe()).clone()
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let mut s = EngineStats::default();
+        for stripe in self.stripes.iter() {
+            stripe.counters.accumulate(&mut s);
+        }
+        s.tracked_sources = self.tracked.load(Ordering::Relaxed) as u64;
+        s
+    }
+
+    /// Whether `peer` is a configured collector or was recognised as a relay.
+    pub fn is_relay(&self, peer: IpAddr) -> bool {
+        let peer = normalise_ip(peer);
+        in_any(&Self::config(self.stripe()).collectors, peer) || self.peers.is_relay(peer)
+    }
+
+    /// Approximate heap bytes of the per-source state (walks every source: for tests and
+    /// capacity planning, not for the hot path).
+    pub fn state_bytes(&self) -> usize {
+        self.sources
+            .iter()
+            .map(|e| std::mem::size_of::<SourceKey>() + e.value().heap_bytes())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Engine>();
+    }
+}
