@@ -98,6 +98,12 @@ const MARKERS: &[&str] = &[
     "self-service password reset",
     // SSPR audit records whose activity is "Reset password (self-service)" carry only this.
     "Self-service Password Management",
+    // Rendered Event Viewer text that lost its event ID (flattened by a relay): the opening
+    // sentences of the four events. Without these, such frames would be rejected unseen.
+    "An account failed to log on",
+    "Kerberos pre-authentication failed",
+    "A Kerberos authentication ticket (TGT) was requested",
+    "attempted to validate the credentials for an account",
 ];
 
 fn markers() -> &'static AhoCorasick {

@@ -347,6 +347,32 @@ async fn stop_processes_what_was_already_sent_then_closes() {
     assert!(TcpStream::connect(addr).await.is_err());
 }
 
+#[tokio::test]
+async fn ipv6_loopback_listeners_work() {
+    let h = harness();
+    let Ok(probe) = std::net::UdpSocket::bind("[::1]:0") else {
+        eprintln!("skipping: no IPv6 loopback");
+        return;
+    };
+    let tcp = h
+        .listen("protocol = \"tcp\"\naddress = \"[::1]:0\"\nallowed_senders = [\"::1/128\"]")
+        .await;
+    let udp = h.listen("protocol = \"udp\"\naddress = \"[::1]:0\"").await;
+    let mut conn = TcpStream::connect(tcp.local_addr).await.unwrap();
+    conn.write_all(b"<13>over ipv6\n").await.unwrap();
+    probe.send_to(b"<13>over ipv6", udp.local_addr).unwrap();
+    h.eventually("one message on each", |h| {
+        let text = h.scrape();
+        received(&text, &format!("tcp/{}", tcp.local_addr)) == Some(1)
+            && received(&text, &format!("udp/{}", udp.local_addr)) == Some(1)
+    })
+    .await;
+    for l in [tcp, udp] {
+        l.stop();
+        l.join().await;
+    }
+}
+
 mod tls {
     use super::*;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};

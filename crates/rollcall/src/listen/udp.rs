@@ -95,7 +95,12 @@ async fn receive_loop(socket: UdpSocket, ctx: Arc<ListenerContext>, stop: watch:
             () = &mut stopped => break,
             received = socket.recv_from(&mut buf) => match received {
                 Ok((len, peer)) => handle_datagram(&ctx, buf.get(..len).unwrap_or_default(), peer),
-                Err(err) => tracing::debug!(listener = %ctx.counters.name, "udp receive error: {err}"),
+                Err(err) => {
+                    // Transient (ICMP errors, ENOMEM); a short pause keeps a persistent
+                    // error from spinning a core.
+                    tracing::debug!(listener = %ctx.counters.name, "udp receive error: {err}");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
             },
         }
     }
