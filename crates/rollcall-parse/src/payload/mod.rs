@@ -65,7 +65,7 @@ pub fn detect(body: &[u8]) -> Option<Format> {
     if b.starts_with(b"CEF:") {
         return Some(Format::Cef);
     }
-    if b.first() == Some(&b'{') || b.first() == Some(&b'[') && b.get(1) != Some(&b'2') {
+    if b.first() == Some(&b'{') || is_json_array_start(b) {
         return Some(Format::Json);
     }
     if snare::looks_like(b) {
@@ -110,10 +110,34 @@ pub fn extract<'a>(
     }
 }
 
+/// `[` opens a JSON array only when an object (or the array's end) follows: `[audit] …`,
+/// `[2026-11-23 …]` and broken RFC 5424 structured data are text, not JSON.
+fn is_json_array_start(b: &[u8]) -> bool {
+    match b.split_first() {
+        Some((b'[', rest)) => matches!(trim_start(rest).first(), Some(b'{') | Some(b']')),
+        _ => false,
+    }
+}
+
 pub(crate) fn trim_start(b: &[u8]) -> &[u8] {
     let n = b
         .iter()
         .position(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0))
         .unwrap_or(b.len());
     &b[n..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_are_json_only_when_an_object_follows() {
+        assert_eq!(detect(b"[{\"a\":1}]"), Some(Format::Json));
+        assert_eq!(detect(b"[ \n {\"a\":1}]"), Some(Format::Json));
+        assert_eq!(detect(b"[]"), Some(Format::Json));
+        assert_eq!(detect(b"[audit] user logged in"), None);
+        assert_eq!(detect(b"[2026-11-23 10:00:00] started"), None);
+        assert_eq!(detect(b"{\"EventID\":4625}"), Some(Format::Json));
+    }
 }
