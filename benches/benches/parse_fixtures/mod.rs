@@ -59,23 +59,23 @@ fn time_of_day(r: &mut Rng) -> (u64, u64, u64) {
 
 // ---------------------------------------------------------------- authentication failures
 
-/// NXLog `im_msvistalog` + `to_leef()` of a 4625 behind an RFC 3164 header (~700 bytes).
+/// NXLog `im_msvistalog` + `to_leef()` of a 4625 behind an RFC 3164 header (~700 bytes: the
+/// EventData plus the NXLog fields a typical `to_leef()` configuration keeps).
 pub fn leef_4625(r: &mut Rng) -> String {
     let (h, m, s) = time_of_day(r);
     let dc = r.pick(DCS);
     format!(
         "<14>Nov 23 {h:02}:{m:02}:{s:02} {short} LEEF:1.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|\
-EventTime=2026-11-23 {h:02}:{m:02}:{s:02}\tHostname={dc}\tKeywords=-9218868437227405312\tEventType=AUDIT_FAILURE\t\
-SeverityValue=4\tSeverity=ERROR\tEventID=4625\tSourceName=Microsoft-Windows-Security-Auditing\t\
-ProviderGuid={{54849625-5478-4994-A5BA-3E3B0328C30D}}\tVersion=0\tTask=12544\tOpcodeValue=0\t\
-RecordNumber={rec}\tProcessID=684\tThreadID={tid}\tChannel=Security\tCategory=Logon\tOpcode=Info\t\
+EventTime=2026-11-23 {h:02}:{m:02}:{s:02}\tHostname={dc}\tEventType=AUDIT_FAILURE\t\
+SeverityValue=4\tEventID=4625\tSourceName=Microsoft-Windows-Security-Auditing\t\
+ProviderGuid={{54849625-5478-4994-A5BA-3E3B0328C30D}}\tTask=12544\t\
+RecordNumber={rec}\tProcessID=684\tChannel=Security\tCategory=Logon\t\
 SubjectUserSid=S-1-0-0\tSubjectUserName=-\tSubjectDomainName=-\tSubjectLogonId=0x0\tTargetUserSid=S-1-0-0\t\
 TargetUserName={user}\tTargetDomainName=CORP\tStatus=0xc000006d\tFailureReason=%%2313\tSubStatus={sub}\t\
 LogonType=3\tLogonProcessName=NtLmSsp \tAuthenticationPackageName=NTLM\tWorkstationName={ws}\t\
-TransmittedServices=-\tLmPackageName=-\tKeyLength=0\tIpAddress={ip}\tIpPort={port}",
+KeyLength=0\tIpAddress={ip}\tIpPort={port}",
         short = &dc[..4],
         rec = r.range(100_000, 9_999_999),
-        tid = r.range(100, 9999),
         user = r.pick(USERS),
         sub = r.pick(SUBSTATUS),
         ws = r.pick(HOSTS),

@@ -48,13 +48,11 @@ pub enum FieldSlot {
     Computer,
 }
 
-/// Maps the field names Windows (EventData XML names), NXLog, WinCollect, Winlogbeat/ECS and
-/// CEF use to a slot. Names are matched exactly (ASCII case-insensitively), since producers
-/// do not agree on case (`EventID`, `EventId`, `eventid`).
-pub fn slot_for_name(name: &[u8]) -> Option<FieldSlot> {
+/// The field names Windows (EventData XML names), NXLog, WinCollect, Winlogbeat/ECS and CEF
+/// use, with the slot each feeds.
+const NAMES: &[(&[u8], FieldSlot)] = {
     use FieldSlot::*;
-    // Longest names first is not needed: every comparison is exact.
-    const TABLE: &[(&[u8], FieldSlot)] = &[
+    &[
         (b"EventID", EventId),
         (b"EventIDCode", EventId),
         (b"EventCode", EventId),
@@ -82,43 +80,55 @@ pub fn slot_for_name(name: &[u8]) -> Option<FieldSlot> {
         (b"Hostname", Computer),
         (b"winlog.computer_name", Computer),
         (b"host.name", Computer),
-    ];
-    // Payload parsers ask about every key of a record; most are not in the table. A
-    // compile-time (first letter, length) filter rejects those without scanning it.
-    const FILTER: [u64; 256] = name_filter(TABLE);
-    if !may_be_in(&FILTER, name) {
-        return None;
-    }
-    TABLE
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, s)| *s)
-}
+    ]
+};
 
-/// For each ASCII-lower-cased first byte, a bit per name length (lengths ≥ 63 share bit 63).
-const fn name_filter(table: &[(&[u8], FieldSlot)]) -> [u64; 256] {
-    let mut filter = [0u64; 256];
+/// Longest name in [`NAMES`] (checked when [`NAMES_BY_LEN`] is built).
+const MAX_NAME_LEN: usize = 34;
+/// Most names of one length (length 9 has five).
+const BUCKET: usize = 5;
+/// An unused bucket entry: past the end of [`NAMES`].
+const NO_NAME: u8 = u8::MAX;
+
+/// For each name length, the indices into [`NAMES`] of the names that long. Built at compile
+/// time; a table that outgrows the limits above fails the build.
+const NAMES_BY_LEN: [[u8; BUCKET]; MAX_NAME_LEN + 1] = {
+    let mut by_len = [[NO_NAME; BUCKET]; MAX_NAME_LEN + 1];
+    assert!(NAMES.len() < NO_NAME as usize);
     let mut i = 0;
-    while i < table.len() {
-        let name = table[i].0;
-        if !name.is_empty() {
-            let first = name[0].to_ascii_lowercase() as usize;
-            let len = if name.len() < 63 { name.len() } else { 63 };
-            filter[first] |= 1 << len;
+    while i < NAMES.len() {
+        let len = NAMES[i].0.len();
+        assert!(len > 0 && len <= MAX_NAME_LEN, "raise MAX_NAME_LEN");
+        let mut j = 0;
+        while by_len[len][j] != NO_NAME {
+            j += 1;
+            assert!(j < BUCKET, "raise BUCKET");
         }
+        by_len[len][j] = i as u8;
         i += 1;
     }
-    filter
-}
+    by_len
+};
 
-fn may_be_in(filter: &[u64; 256], name: &[u8]) -> bool {
-    match name.first() {
-        Some(first) => {
-            let len = name.len().min(63);
-            filter[first.to_ascii_lowercase() as usize] & (1 << len) != 0
+/// Maps a field name to its slot. Names are matched exactly (ASCII case-insensitively), since
+/// producers do not agree on case (`EventID`, `EventId`, `eventid`).
+///
+/// Payload parsers ask about every key of a record and most keys are not known, so this is
+/// on the hot path: the length picks at most [`BUCKET`] candidates (usually none or one), the
+/// first letter rejects most of those, and only then are the names compared.
+pub fn slot_for_name(name: &[u8]) -> Option<FieldSlot> {
+    let bucket = NAMES_BY_LEN.get(name.len())?;
+    let first = name.first()?.to_ascii_lowercase();
+    for &i in bucket {
+        // `NO_NAME` is past the end of `NAMES`: the bucket's remaining entries are unused.
+        let (candidate, slot) = NAMES.get(usize::from(i))?;
+        if candidate.first().map(u8::to_ascii_lowercase) == Some(first)
+            && (*candidate == name || candidate.eq_ignore_ascii_case(name))
+        {
+            return Some(*slot);
         }
-        None => false,
     }
+    None
 }
 
 impl<'a> WinFields<'a> {
@@ -185,8 +195,26 @@ mod tests {
         assert!(f.set_field(b"TargetUserName", "other".into()));
         assert!(f.set_field(b"SubStatus", "0xc0000064".into()));
         assert!(!f.set_field(b"SubjectUserName", "SYSTEM".into()));
+        assert!(!f.set_field(b"", "x".into()));
         assert_eq!(f.event_id, Some(4625));
         assert_eq!(f.target_user.as_deref(), Some("jdoe"));
         assert_eq!(f.sub_status, Some(0xC000_0064));
+    }
+
+    #[test]
+    fn every_name_is_found_in_any_case_and_near_misses_are_not() {
+        for (name, slot) in NAMES {
+            assert_eq!(slot_for_name(name), Some(*slot));
+            assert_eq!(slot_for_name(&name.to_ascii_lowercase()), Some(*slot));
+            assert_eq!(slot_for_name(&name.to_ascii_uppercase()), Some(*slot));
+            // One byte longer, one byte shorter, one byte changed: unknown.
+            let longer = [&name[..], b"x"].concat();
+            assert_eq!(slot_for_name(&longer), None);
+            assert_eq!(slot_for_name(&name[..name.len() - 1]), None, "{name:?}");
+            let mut changed = name.to_vec();
+            changed[name.len() / 2] = b'#';
+            assert_eq!(slot_for_name(&changed), None);
+        }
+        assert_eq!(slot_for_name(&[b'a'; 300]), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::error::ParseError;
 use crate::event::AuthEvent;
@@ -108,7 +108,15 @@ const MARKERS: &[&str] = &[
 
 fn markers() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| AhoCorasick::new(MARKERS).expect("static patterns compile"))
+    AC.get_or_init(|| {
+        // Leftmost-first, not the default `Standard`: only leftmost semantics get the packed
+        // SIMD (Teddy) prefilter; `Standard` walks the DFA byte by byte, ~10x slower on
+        // traffic that holds no marker. `is_match` answers the same either way.
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(MARKERS)
+            .expect("static patterns compile")
+    })
 }
 
 /// Cheap pre-filter: `false` means the frame certainly holds no authentication failure.
@@ -122,4 +130,29 @@ fn strip_line_end(frame: &[u8]) -> &[u8] {
         end -= 1;
     }
     &frame[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_finds_every_marker_anywhere_and_nothing_else() {
+        for marker in MARKERS {
+            for line in [
+                marker.to_string(),
+                format!("<14>Nov 23 03:15:02 host x={marker}"),
+                format!("{}{marker}{}", "a1b2 ".repeat(40), " 4 46 47 462 477".repeat(20)),
+            ] {
+                assert!(may_hold_auth_failure(line.as_bytes()), "{line}");
+            }
+        }
+        for line in [
+            &b""[..],
+            b"<30>Nov 23 03:15:02 web01 CRON[4627]: (root) CMD (run-parts 4624 4769 4777)",
+            b"4 46 462 462 5 47 477 476 8 error Code resulttype Self-service password",
+        ] {
+            assert!(!may_hold_auth_failure(line), "{line:?}");
+        }
+    }
 }

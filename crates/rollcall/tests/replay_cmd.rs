@@ -602,3 +602,28 @@ fn reruns_print_identical_offenses() {
     assert!(!first.is_empty());
     assert_eq!(first, second);
 }
+
+#[test]
+fn replay_counts_every_failure_parse_shows() {
+    // Replay parses messages exactly as `rollcall parse` does: over the parse fixtures, the
+    // failures it collects are the non-null `auth` lines of the expected outputs.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parse");
+    let mut files = Vec::new();
+    let mut expected_auth = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "expected") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            expected_auth += text
+                .lines()
+                .filter(|l| serde_json::from_str::<Value>(l).unwrap()["auth"] != Value::Null)
+                .count();
+            files.push(path.with_extension(""));
+        }
+    }
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let r = replay_json(&refs, None);
+    assert_eq!(r.summary["files"], files.len());
+    assert_eq!(r.summary["auth_events"], expected_auth);
+    assert_eq!(r.summary["parse_errors"], 0);
+}

@@ -111,7 +111,13 @@ impl<'a> Iterator for CefExtension<'a> {
         let mut search = value_start;
         while let Some(e) = find_unescaped_eq(rest, search) {
             let region = &rest[value_start..e];
-            if let Some(sp) = memchr::memrchr2(b' ', b'\t', region) {
+            // Look for the space before the key only after the previous `=` (at `search - 1`):
+            // a candidate reaching back past it contains that `=` and is never a key. Scanning
+            // the whole region instead made a long space-less value full of `=` quadratic
+            // (fuzz/regressions/cef/ext-*-quadratic: 64 KiB took 0.1 s, 16 MiB hours).
+            let since_prev_eq = &rest[search..e];
+            let last_space = memchr::memrchr2(b' ', b'\t', since_prev_eq);
+            if let Some(sp) = last_space.map(|i| search - value_start + i) {
                 let candidate = &region[sp + 1..];
                 if is_key(candidate) {
                     let value = trim_end_spaces(&region[..sp]);

@@ -60,14 +60,6 @@ impl Delimiter {
         &self.bytes[..self.len as usize]
     }
 
-    /// Position of the first delimiter in `hay`.
-    fn find(&self, hay: &[u8]) -> Option<usize> {
-        match self.as_bytes() {
-            [b] => find_byte(*b, hay),
-            d => memmem::find(hay, d),
-        }
-    }
-
     /// Parses the LEEF 2.0 header's delimiter field: a literal character, `xHH`/`0xHH` with
     /// 1–4 hex digits, `\t`, or empty (TAB, as NXLog and AxoSyslog do). `None` when the field
     /// is none of these.
@@ -266,40 +258,91 @@ impl<'a> Iterator for LeefAttributes<'a> {
 impl<'a> LeefAttributes<'a> {
     /// The pair whose `=` is at `eq` in `rest`; advances past its value.
     fn pair_at(&mut self, rest: &'a [u8], eq: usize) -> Option<(&'a [u8], &'a [u8])> {
-        let dlen = self.delimiter.as_bytes().len();
-        let key = trim_spaces(&rest[..eq]);
+        let key = trim_spaces(rest.get(..eq)?);
         let value_start = eq + 1;
-        let mut search = value_start;
-        while let Some(d) = rest
-            .get(search..)
-            .and_then(|s| self.delimiter.find(s))
-            .map(|i| search + i)
-        {
-            let after = &rest[d + dlen..];
-            let next_eq = key_end(after);
-            if next_eq.is_some() || after.is_empty() || after.starts_with(self.delimiter.as_bytes())
-            {
-                self.rest = after;
+        let end = match self.delimiter.as_bytes() {
+            [d] => value_end_single(rest, value_start, *d),
+            d => value_end(rest, value_start, d),
+        };
+        match end {
+            Some((d, next_eq)) => {
+                self.rest = rest.get(d + self.delimiter.as_bytes().len()..)?;
                 self.next_eq = next_eq;
-                return Some((key, &rest[value_start..d]));
+                Some((key, rest.get(value_start..d)?))
             }
-            search = d + dlen;
+            None => {
+                self.rest = &[];
+                Some((key, rest.get(value_start..)?))
+            }
         }
-        self.rest = &[];
-        Some((key, &rest[value_start..]))
     }
 }
 
-/// `memchr`, except that the first bytes are scanned inline: most LEEF values are shorter
-/// than memchr's set-up cost.
+/// Where the value starting at `from` ends: the first delimiter that is followed by `key=`,
+/// by another delimiter, or by nothing. Returns the delimiter's offset and, when a key
+/// follows, the offset of its `=` relative to the end of the delimiter.
+fn value_end(rest: &[u8], from: usize, delim: &[u8]) -> Option<(usize, Option<usize>)> {
+    let mut search = from;
+    loop {
+        let d = search + memmem::find(rest.get(search..)?, delim)?;
+        let after = rest.get(d + delim.len()..)?;
+        let next_eq = key_end(after);
+        if next_eq.is_some() || after.is_empty() || after.starts_with(delim) {
+            return Some((d, next_eq));
+        }
+        search = d + delim.len();
+    }
+}
+
+/// [`value_end`] for a one-byte delimiter (TAB, `^`, `|`: nearly every record), which
+/// the SWAR [`find_byte`] finds without a vector search's set-up.
+fn value_end_single(rest: &[u8], from: usize, delim: u8) -> Option<(usize, Option<usize>)> {
+    let mut search = from;
+    loop {
+        let d = search + find_byte(delim, rest.get(search..)?)?;
+        let after = rest.get(d + 1..)?;
+        let next_eq = key_end(after);
+        if next_eq.is_some() || after.first().is_none_or(|&c| c == delim) {
+            return Some((d, next_eq));
+        }
+        search = d + 1;
+    }
+}
+
+/// Position of the first `b` in `hay`. Most LEEF values are a few bytes long, shorter than
+/// a vector search's set-up, so the first [`WORD_SCAN`] bytes are searched eight at a time in
+/// a `u64` (SWAR); only longer values (rendered messages) are handed to `memchr`.
 pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
-    const INLINE: usize = 16;
-    let head = &hay[..hay.len().min(INLINE)];
-    match head.iter().position(|&c| c == b) {
-        Some(i) => Some(i),
-        None if hay.len() > INLINE => memchr::memchr(b, &hay[INLINE..]).map(|i| i + INLINE),
+    const WORD_SCAN: usize = 32;
+    let head = &hay[..hay.len().min(WORD_SCAN)];
+    let mut words = head.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let zeros = zero_bytes(u64::from_le_bytes(bytes) ^ (LOW_BITS * u64::from(b)));
+        if zeros != 0 {
+            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    if let Some(i) = words.remainder().iter().position(|&c| c == b) {
+        return Some(offset + i);
+    }
+    match hay.get(WORD_SCAN..) {
+        Some(tail) => memchr::memchr(b, tail).map(|i| i + WORD_SCAN),
         None => None,
     }
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `x` that is zero, and no other bit. (The cheaper
+/// `(x - 0x01..) & !x & 0x80..` also flags some bytes above a zero byte; this form cannot
+/// carry between bytes: each byte's sum is at most 0x7F + 0x7F.)
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & !HIGH_BITS) + !HIGH_BITS) | x | !HIGH_BITS)
 }
 
 /// Bytes a key may contain: letters, digits and `_ . - [ ] : @`.

@@ -355,13 +355,14 @@ mod tests {
                     [[output]]\nprotocol = \"file\"\n\n[[output]]\nprotocol = \"tcp\"\n";
         let errs = errors_of(text);
         let joined = errs.join("\n");
-        assert_eq!(errs.len(), 6, "{joined}");
+        assert_eq!(errs.len(), 7, "{joined}");
         assert!(joined.contains("t.toml:1:1: listen[0].tls_cert: a tls listener needs tls_cert"));
         assert!(joined.contains("t.toml:1:1: listen[0].tls_key:"));
         assert!(joined.contains("t.toml:6:12: listen[1]: unknown variant `carrier-pigeon`"));
         assert!(joined.contains("t.toml:10:28: detection.exclude_usernames[1]: regex \"(\""));
         assert!(joined.contains("t.toml:12:1: output[0].path: a file output needs path"));
         assert!(joined.contains("t.toml:15:1: output[1].address: a network output needs address"));
+        assert!(joined.contains("output[1].spool_dir: a network output needs spool_dir"));
     }
 
     #[test]

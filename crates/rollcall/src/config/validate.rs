@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::errors::{ConfigError, ConfigErrors, KeyPath};
 use super::{
     parse_duration, CodesConfig, Config, DetectionConfig, ListenConfig, ListenProtocol,
-    OutputConfig, OutputProtocol, StateConfig,
+    OutputConfig, OutputFraming, OutputProtocol, StateConfig,
 };
 
 /// Frames above this are refused at config time: a frame is buffered whole per connection.
@@ -81,6 +81,9 @@ impl Parts<'_> {
         }
         for &(i, output) in &self.output {
             check_output(output, &root.key("output").index(i), &mut errors);
+        }
+        if let Some(state) = self.state {
+            check_spools(&self.output, state, &root, &mut errors);
         }
         if let Some(state) = self.state {
             check_state(state, &root.key("state"), &mut errors);
@@ -275,12 +278,75 @@ fn check_output(o: &OutputConfig, path: &KeyPath, errors: &mut Vec<ConfigError>)
             ));
         }
     }
+    if network && o.spool_max_bytes < MIN_SPOOL_BYTES {
+        errors.push(ConfigError::at_key(
+            path.key("spool_max_bytes"),
+            format!("must be at least {MIN_SPOOL_BYTES} bytes"),
+        ));
+    }
+    if o.framing == OutputFraming::Octet
+        && !matches!(o.protocol, OutputProtocol::Tcp | OutputProtocol::Tls)
+    {
+        errors.push(ConfigError::at_key(
+            path.key("framing"),
+            "framing = \"octet\" only applies to tcp and tls outputs",
+        ));
+    }
     if o.facility > 23 {
         errors.push(ConfigError::at_key(
             path.key("facility"),
             format!("syslog facility {} is out of range 0-23", o.facility),
         ));
     }
+}
+
+/// Smallest spool accepted: room for many offenses of the largest (4000-byte) kind.
+const MIN_SPOOL_BYTES: u64 = 64 * 1024;
+
+/// Every network output needs a spool directory of its own.
+fn check_spools(
+    outputs: &[(usize, &OutputConfig)],
+    state: &StateConfig,
+    root: &KeyPath,
+    errors: &mut Vec<ConfigError>,
+) {
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    for &(i, o) in outputs {
+        if !is_network(o.protocol) {
+            continue;
+        }
+        let path = root.key("output").index(i).key("spool_dir");
+        let dir = match (&o.spool_dir, &state.dir) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(state_dir)) => state_dir.join("spool").join(i.to_string()),
+            (None, None) => {
+                errors.push(ConfigError::at_key(
+                    path,
+                    "a network output needs spool_dir (offenses are spooled to disk until \
+                     delivered), or [state] dir for the default <dir>/spool/<index>",
+                ));
+                continue;
+            }
+        };
+        if seen.contains(&dir) {
+            errors.push(ConfigError::at_key(
+                path,
+                format!(
+                    "spool directory {} is used by an earlier output",
+                    dir.display()
+                ),
+            ));
+        } else {
+            seen.push(dir);
+        }
+    }
+}
+
+fn is_network(protocol: OutputProtocol) -> bool {
+    matches!(
+        protocol,
+        OutputProtocol::Tcp | OutputProtocol::Tls | OutputProtocol::Udp
+    )
 }
 
 fn check_state(s: &StateConfig, path: &KeyPath, errors: &mut Vec<ConfigError>) {
@@ -337,5 +403,59 @@ mod tests {
         assert!(!is_host_port(":514"));
         assert!(!is_host_port("host:0"));
         assert!(!is_host_port("host:99999"));
+    }
+
+    fn output_errors(outputs: &str, state: &str) -> Vec<String> {
+        let text = format!(
+            "[[listen]]\nprotocol = \"udp\"\naddress = \"127.0.0.1:1514\"\n{outputs}\n{state}"
+        );
+        let config: Config = toml::from_str(&text).expect("schema");
+        match config.validate() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn network_outputs_need_a_spool_of_their_own() {
+        let tcp = |extra: &str| {
+            format!("[[output]]\nprotocol = \"tcp\"\naddress = \"q.example:514\"\n{extra}\n")
+        };
+        let errs = output_errors(&tcp(""), "");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("output[0].spool_dir: a network output needs spool_dir"));
+        assert!(output_errors(&tcp(""), "[state]\ndir = \"/var/lib/rollcall\"").is_empty());
+        assert!(output_errors(&tcp("spool_dir = \"/s\""), "").is_empty());
+
+        let two = format!("{}{}", tcp("spool_dir = \"/s\""), tcp("spool_dir = \"/s\""));
+        let errs = output_errors(&two, "");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0]
+            .contains("output[1].spool_dir: spool directory /s is used by an earlier output"));
+        // The default of output 1 is <state>/spool/1: taken explicitly by output 0 here.
+        let clash = format!("{}{}", tcp("spool_dir = \"/st/spool/1\""), tcp(""));
+        let errs = output_errors(&clash, "[state]\ndir = \"/st\"");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+    }
+
+    #[test]
+    fn spool_size_and_framing_checks() {
+        let errs = output_errors(
+            "[[output]]\nprotocol = \"udp\"\naddress = \"q:514\"\nspool_dir = \"/s\"\nspool_max_bytes = 1000\nframing = \"octet\"\n",
+            "",
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs
+            .iter()
+            .any(|e| e.contains("output[0].spool_max_bytes: must be at least 65536")));
+        assert!(errs
+            .iter()
+            .any(|e| e
+                .contains("output[0].framing: framing = \"octet\" only applies to tcp and tls")));
+        let ok = output_errors(
+            "[[output]]\nprotocol = \"tls\"\naddress = \"q:6514\"\nspool_dir = \"/s\"\ntls_ca = \"/ca.pem\"\nframing = \"octet\"\n",
+            "",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
     }
 }

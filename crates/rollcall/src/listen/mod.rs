@@ -11,7 +11,7 @@
 mod allow;
 mod stream;
 mod tcp;
-mod tls;
+pub(crate) mod tls;
 mod udp;
 
 #[cfg(test)]

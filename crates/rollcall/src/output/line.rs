@@ -12,7 +12,6 @@ pub enum LineFormat {
     Leef(LeefWriter),
     Json {
         /// `reporting_host` of the JSON test event.
-        #[allow(dead_code)] // read by `test_event` (issue 6)
         hostname: String,
     },
 }
@@ -39,7 +38,6 @@ impl LineFormat {
     }
 
     /// The `ROLLCALL_TEST` event (`send-test-event`), so an admin can check the path.
-    #[allow(dead_code)] // reached through `Output::send_test` (issue 6)
     pub fn test_event(&self, now_ms: i64, id: [u8; 16], out: &mut Vec<u8>) {
         match self {
             LineFormat::Leef(w) => w.write_test_event(now_ms, id, out),

@@ -6,6 +6,8 @@
 
 mod file;
 pub mod line;
+pub mod net;
+pub mod spool;
 mod stdout;
 
 use std::path::Path;
@@ -16,6 +18,7 @@ use crate::config::{OutputConfig, OutputProtocol};
 
 pub use file::FileOutput;
 pub use line::LineFormat;
+pub use net::NetOutput;
 pub use stdout::StdoutOutput;
 
 pub trait Output: Send + Sync {
@@ -24,7 +27,6 @@ pub trait Output: Send + Sync {
     /// Writes (or spools) one offense; `Ok` means it will not be lost.
     fn submit(&self, offense: &rollcall_detect::Offense) -> anyhow::Result<()>;
     /// Sends a `ROLLCALL_TEST` event through the same path as offenses.
-    #[allow(dead_code)] // called by `send-test-event` (issue 6)
     fn send_test(&self, now_ms: i64) -> anyhow::Result<()>;
     /// Reopens files after log rotation (SIGHUP). Outputs without files do nothing.
     fn reopen(&self) -> anyhow::Result<()> {
@@ -42,12 +44,14 @@ pub fn build(
     state_dir: Option<&Path>,
     registry: &mut Registry,
 ) -> anyhow::Result<Box<dyn Output>> {
-    let _ = (index, state_dir, registry);
+    // Whatever the kind: the first registry seen (the served one, at start-up) gets the
+    // network outputs' collector, which also reports outputs a reload builds later.
+    net::register_metrics(registry);
     match cfg.protocol {
         OutputProtocol::Stdout => Ok(Box::new(StdoutOutput::new(cfg)?)),
         OutputProtocol::File => Ok(Box::new(FileOutput::open(cfg)?)),
         OutputProtocol::Tcp | OutputProtocol::Tls | OutputProtocol::Udp => {
-            anyhow::bail!("network outputs are not available yet")
+            Ok(Box::new(NetOutput::start(cfg, index, state_dir)?))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The spool's ack file: where delivery stands (the first record not yet delivered).
 //!
-//! Two 48-byte slots written alternately (generation `g` goes to slot `g % 2`) with `pwrite`
-//! + `fdatasync`. A crash in the middle of a write can damage only the slot being written;
+//! Two 48-byte slots written alternately (generation `g` goes to slot `g % 2`), each write a
+//! `pwrite` followed by `fdatasync`. A crash in the middle of a write can damage only the slot being written;
 //! the other still holds the previous position, so recovery never loses its place. It may
 //! then resend the records delivered in between: at-least-once, never at-most-once.
 //!

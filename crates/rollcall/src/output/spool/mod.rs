@@ -209,10 +209,6 @@ impl Spool {
         ))
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every update below leaves the state consistent before anything can fail, so a
         // panic elsewhere while the lock was held leaves nothing half-done.
@@ -295,11 +291,15 @@ impl Spool {
             let mut want = available.min(budget.max(RECORD_HEADER_LEN) as u64);
             let mut chunk = std::mem::take(&mut state.scratch);
             let result = loop {
-                if let Err(e) = state.read_exact_at(&self.dir, segment.seq, cursor.offset, want, &mut chunk) {
+                if let Err(e) =
+                    state.read_exact_at(&self.dir, segment.seq, cursor.offset, want, &mut chunk)
+                {
                     break Err(e);
                 }
                 // A record larger than the budget: read exactly that record.
-                if let (Decoded::Incomplete, Some(len)) = (decode_record(&chunk), record_len(&chunk)) {
+                if let (Decoded::Incomplete, Some(len)) =
+                    (decode_record(&chunk), record_len(&chunk))
+                {
                     if want < len.min(available) {
                         want = len.min(available);
                         continue;
@@ -391,7 +391,9 @@ impl State {
         let mut to = to;
         while let Some(pos) = self.segments.iter().position(|s| s.seq == to.segment) {
             match self.segments.get(pos + 1) {
-                Some(next) if to.offset >= self.segments[pos].len => to = Cursor::start_of(next.seq),
+                Some(next) if to.offset >= self.segments[pos].len => {
+                    to = Cursor::start_of(next.seq)
+                }
                 _ => break,
             }
         }
@@ -404,7 +406,11 @@ impl State {
             }
             self.segments.pop_front();
             self.bytes -= front.len.min(self.bytes);
-            if self.reader.as_ref().is_some_and(|(seq, _)| *seq == front.seq) {
+            if self
+                .reader
+                .as_ref()
+                .is_some_and(|(seq, _)| *seq == front.seq)
+            {
                 self.reader = None;
             }
             remove_if_present(&segment_path(dir, front.seq))?;

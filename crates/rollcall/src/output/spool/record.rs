@@ -55,7 +55,9 @@ pub fn check_segment_header(bytes: &[u8]) -> Result<(), HeaderProblem> {
 /// Appends one record to `out`. `payload.len()` must be at most [`MAX_PAYLOAD`].
 pub fn encode_record(spooled_at_ms: i64, payload: &[u8], out: &mut Vec<u8>) {
     debug_assert!(payload.len() <= MAX_PAYLOAD);
-    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX).to_le_bytes();
+    let len = u32::try_from(payload.len())
+        .unwrap_or(u32::MAX)
+        .to_le_bytes();
     let ts = spooled_at_ms.to_le_bytes();
     out.extend_from_slice(&len);
     out.extend_from_slice(&checksum(len, ts, payload).to_le_bytes());

@@ -5,7 +5,7 @@ use super::*;
 const MB: u64 = 1024 * 1024;
 
 fn payload(i: usize) -> Vec<u8> {
-    format!("offense {i:05} {}", "x".repeat(i % 300)).into_bytes()
+    format!("offense {i:05} {}", "x".repeat(100 + i % 300)).into_bytes()
 }
 
 /// Every payload from the delivery position on, in order.
@@ -176,9 +176,7 @@ fn a_reader_behind_dropped_records_skips_to_the_oldest_kept() {
         spool.append(&payload(i), 0).unwrap();
     }
     let mut first = None;
-    let (_, n) = spool
-        .read(start, 0, |p| first = Some(p.to_vec()))
-        .unwrap();
+    let (_, n) = spool.read(start, 0, |p| first = Some(p.to_vec())).unwrap();
     assert_eq!(n, 1);
     assert_eq!(first, read_all(&spool).first().cloned());
     assert_ne!(first, Some(payload(0)));
