@@ -124,7 +124,10 @@ fn auth_lines(set: &AuthSet, seed: u64, n: usize) -> Vec<String> {
         let (format, result) = parse_auth(line.as_bytes(), &CTX);
         let ev = match result {
             Ok(Some(ev)) => ev,
-            other => panic!("{}: expected an auth event, got {other:?}: {line}", set.name),
+            other => panic!(
+                "{}: expected an auth event, got {other:?}: {line}",
+                set.name
+            ),
         };
         assert_eq!(format, set.format, "{}: {line}", set.name);
         assert_eq!(ev.kind, set.kind, "{}: {line}", set.name);
@@ -137,7 +140,9 @@ fn auth_lines(set: &AuthSet, seed: u64, n: usize) -> Vec<String> {
 /// Non-auth lines; `clean` keeps only lines the prefilter rejects (random numbers in real
 /// traffic sometimes contain `4625`; those are measured separately).
 fn reject_lines(g: Generator, seed: u64, n: usize, clean: bool) -> Vec<String> {
-    let lines = generate(g, seed, n, |l| !clean || !may_hold_auth_failure(l.as_bytes()));
+    let lines = generate(g, seed, n, |l| {
+        !clean || !may_hold_auth_failure(l.as_bytes())
+    });
     for line in &lines {
         let (_, result) = parse_auth(line.as_bytes(), &CTX);
         assert!(matches!(result, Ok(None)), "{result:?}: {line}");
@@ -210,10 +215,16 @@ fn bytes_of(lines: &[String]) -> u64 {
 fn all_sets() -> Vec<(String, Vec<String>)> {
     let mut sets = Vec::new();
     for (i, set) in AUTH_SETS.iter().enumerate() {
-        sets.push((format!("auth/{}", set.name), auth_lines(set, i as u64, PER_SET)));
+        sets.push((
+            format!("auth/{}", set.name),
+            auth_lines(set, i as u64, PER_SET),
+        ));
     }
     for (i, (name, g)) in REJECT_SETS.iter().enumerate() {
-        sets.push((format!("reject/{name}"), reject_lines(*g, 100 + i as u64, PER_SET, true)));
+        sets.push((
+            format!("reject/{name}"),
+            reject_lines(*g, 100 + i as u64, PER_SET, true),
+        ));
     }
     let mut all_reject = Vec::new();
     for (_, lines) in sets.iter().filter(|(n, _)| n.starts_with("reject/")) {
@@ -266,8 +277,16 @@ fn cpu_figures(sets: &[(String, Vec<String>)]) {
     for (name, lines) in sets {
         cpu_figure(name, lines, Duration::from_millis(700), parse_all);
     }
-    for (name, lines) in sets.iter().filter(|(n, _)| n == "reject/all_clean" || n == "mix/95_5") {
-        cpu_figure(&format!("prefilter only: {name}"), lines, Duration::from_millis(700), prefilter_all);
+    for (name, lines) in sets
+        .iter()
+        .filter(|(n, _)| n == "reject/all_clean" || n == "mix/95_5")
+    {
+        cpu_figure(
+            &format!("prefilter only: {name}"),
+            lines,
+            Duration::from_millis(700),
+            prefilter_all,
+        );
     }
     if let Some((_, mix)) = sets.iter().find(|(n, _)| n == "mix/95_5") {
         println!(
@@ -290,7 +309,10 @@ fn criterion_benches(c: &mut Criterion, sets: &[(String, Vec<String>)]) {
     }
     group.finish();
     let mut group = c.benchmark_group("prefilter");
-    for (name, lines) in sets.iter().filter(|(n, _)| n == "reject/all_clean" || n == "mix/95_5") {
+    for (name, lines) in sets
+        .iter()
+        .filter(|(n, _)| n == "reject/all_clean" || n == "mix/95_5")
+    {
         group.throughput(Throughput::ElementsAndBytes {
             elements: lines.len() as u64,
             bytes: bytes_of(lines),
@@ -316,7 +338,10 @@ fn profile(sets: &[(String, Vec<String>)], which: &str) {
     for _ in 0..rounds {
         found += parse_all(lines);
     }
-    println!("{which}: {} lines x {rounds}, {found} auth failures", lines.len());
+    println!(
+        "{which}: {} lines x {rounds}, {found} auth failures",
+        lines.len()
+    );
 }
 
 fn main() {

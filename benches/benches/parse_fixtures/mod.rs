@@ -41,16 +41,46 @@ impl Rng {
 
     pub fn internal_ip(&mut self) -> String {
         let v = self.next_u64();
-        format!("10.{}.{}.{}", (v >> 8) % 256, (v >> 16) % 256, 1 + (v >> 24) % 253)
+        format!(
+            "10.{}.{}.{}",
+            (v >> 8) % 256,
+            (v >> 16) % 256,
+            1 + (v >> 24) % 253
+        )
     }
 }
 
 const USERS: &[&str] = &[
-    "jdoe", "administrator", "admin", "alice", "bob.smith", "svc_backup", "test", "guest",
-    "m.mueller", "scanner", "root", "user1", "oracle", "sqlsvc", "helpdesk", "j.garcia",
+    "jdoe",
+    "administrator",
+    "admin",
+    "alice",
+    "bob.smith",
+    "svc_backup",
+    "test",
+    "guest",
+    "m.mueller",
+    "scanner",
+    "root",
+    "user1",
+    "oracle",
+    "sqlsvc",
+    "helpdesk",
+    "j.garcia",
 ];
-const HOSTS: &[&str] = &["KALI", "WIN-8H2KD0Q1", "DESKTOP-7Q3LMN", "-", "WS0142", "LAPTOP-X1"];
-const DCS: &[&str] = &["DC01.corp.example", "DC02.corp.example", "dc03.eu.corp.example"];
+const HOSTS: &[&str] = &[
+    "KALI",
+    "WIN-8H2KD0Q1",
+    "DESKTOP-7Q3LMN",
+    "-",
+    "WS0142",
+    "LAPTOP-X1",
+];
+const DCS: &[&str] = &[
+    "DC01.corp.example",
+    "DC02.corp.example",
+    "dc03.eu.corp.example",
+];
 const SUBSTATUS: &[&str] = &["0xc0000064", "0xc000006a", "0xc0000072", "0xc0000234"];
 
 fn time_of_day(r: &mut Rng) -> (u64, u64, u64) {
@@ -147,7 +177,10 @@ fn rendered_4625(r: &mut Rng, sep: &str) -> String {
         "Failure Information:".to_owned(),
         "Failure Reason: Unknown user name or bad password.".to_owned(),
         "Status: 0xC000006D".to_owned(),
-        format!("Sub Status: {}", r.pick(SUBSTATUS).to_ascii_uppercase().replacen('X', "x", 1)),
+        format!(
+            "Sub Status: {}",
+            r.pick(SUBSTATUS).to_ascii_uppercase().replacen('X', "x", 1)
+        ),
         "Process Information:".to_owned(),
         "Caller Process ID: 0x0".to_owned(),
         "Caller Process Name: -".to_owned(),
@@ -214,9 +247,7 @@ pub fn text_4625(r: &mut Rng) -> String {
     let (h, m, s) = time_of_day(r);
     let dc = r.pick(DCS);
     let message = rendered_4625(r, " ");
-    format!(
-        "<13>Nov 23 {h:02}:{m:02}:{s:02} {dc} Security-Auditing: 4625: AUDIT_FAILURE {message}"
-    )
+    format!("<13>Nov 23 {h:02}:{m:02}:{s:02} {dc} Security-Auditing: 4625: AUDIT_FAILURE {message}")
 }
 
 /// Winlogbeat 8 (ECS) 4625, one JSON object per line as Logstash/Kafka relays ship it.

@@ -185,10 +185,17 @@ fn serve_udp(socket: UdpSocket, counters: Arc<Counters>) {
 
 fn serve_metrics(listener: TcpListener, counters: Arc<Counters>) {
     for mut stream in listener.incoming().flatten() {
-        // Read the request head (ignored: every path gets the counters).
-        let mut head = [0u8; 1024];
+        // Read the request head (ignored: every path gets the counters) up to its blank
+        // line, so the client is never cut off mid-request.
         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let _ = stream.read(&mut head);
+        let mut head = Vec::with_capacity(256);
+        let mut chunk = [0u8; 512];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
         let body = format!(
             "# TYPE bare_messages_received counter\nbare_messages_received_total {}\n\
              # TYPE bare_bytes_received counter\nbare_bytes_received_total {}\n# EOF\n",
@@ -264,7 +271,11 @@ mod tests {
     fn lf_streams_count_the_same_however_they_are_cut() {
         let stream = b"<13>a\n<13>bb\n\n<13>ccc\n";
         for piece in 1..stream.len() {
-            assert_eq!(feed_in_pieces(stream, piece), (4, 5 + 6 + 7), "piece {piece}");
+            assert_eq!(
+                feed_in_pieces(stream, piece),
+                (4, 5 + 6 + 7),
+                "piece {piece}"
+            );
         }
     }
 
@@ -272,7 +283,11 @@ mod tests {
     fn octet_streams_count_the_same_however_they_are_cut() {
         let stream = b"5 <13>a6 <13>bb12 <13>ccc\nddd\n";
         for piece in 1..stream.len() {
-            assert_eq!(feed_in_pieces(stream, piece), (3, 5 + 6 + 12), "piece {piece}");
+            assert_eq!(
+                feed_in_pieces(stream, piece),
+                (3, 5 + 6 + 12),
+                "piece {piece}"
+            );
         }
     }
 }

@@ -217,8 +217,7 @@ struct LatencyArgs {
     /// Background connections.
     #[arg(long, default_value_t = 2)]
     connections: usize,
-    #[arg(long, default_value = "leef=1,snare=1,json=1,text=1")]
-    mix: FormatMix,
+    /// Background workload; its `--mix` also picks the probe campaigns' formats.
     #[command(flatten)]
     workload: WorkloadArgs,
     #[arg(long, default_value = "latency")]
@@ -254,7 +253,11 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn build_workload(args: &WorkloadArgs, messages: u64, framing: Framing) -> anyhow::Result<Workload> {
+fn build_workload(
+    args: &WorkloadArgs,
+    messages: u64,
+    framing: Framing,
+) -> anyhow::Result<Workload> {
     let pool = args.pool.unwrap_or(500_000).min(messages.max(1) as usize);
     let spec = WorkloadSpec {
         messages: pool,
@@ -274,7 +277,12 @@ fn build_workload(args: &WorkloadArgs, messages: u64, framing: Framing) -> anyho
 fn workload_json(w: &Workload, args: &WorkloadArgs) -> Value {
     let per_format: serde_json::Map<String, Value> = PayloadFormat::ALL
         .iter()
-        .map(|f| (f.as_str().to_string(), json!(w.stats.per_format[*f as usize])))
+        .map(|f| {
+            (
+                f.as_str().to_string(),
+                json!(w.stats.per_format[*f as usize]),
+            )
+        })
         .collect();
     json!({
         "pool": w.len(),
@@ -376,7 +384,13 @@ fn cmd_send(args: SendArgs) -> anyhow::Result<()> {
                 settle: Duration::from_secs(args.observe.settle),
                 hard: Duration::from_secs(args.duration + 60),
             };
-            let watched = watch(&mut observer, args.observe.pid, args.observe.clk_tck, limits, sender)?;
+            let watched = watch(
+                &mut observer,
+                args.observe.pid,
+                args.observe.clk_tck,
+                limits,
+                sender,
+            )?;
             out = merge(out, watched_json(&watched, w.mean_message_len()));
             watched
         }
@@ -408,7 +422,8 @@ fn cmd_send(args: SendArgs) -> anyhow::Result<()> {
         let hidden: std::collections::HashSet<String> =
             w.attackers.iter().map(|a| a.to_string()).collect();
         let found = sources.keys().filter(|s| hidden.contains(*s)).count();
-        let false_positives: Vec<&String> = sources.keys().filter(|s| !hidden.contains(*s)).collect();
+        let false_positives: Vec<&String> =
+            sources.keys().filter(|s| !hidden.contains(*s)).collect();
         let complete_pool = watched.sent.messages >= w.len() as u64;
         out = merge(
             out,
@@ -452,7 +467,13 @@ fn cmd_hostile(args: HostileArgs) -> anyhow::Result<()> {
         let plan = plan.clone();
         move || hostile::flood(&plan)
     };
-    let w = watch(&mut observer, args.observe.pid, args.observe.clk_tck, limits, flood)?;
+    let w = watch(
+        &mut observer,
+        args.observe.pid,
+        args.observe.clk_tck,
+        limits,
+        flood,
+    )?;
     // One RSS point per second is plenty for the report.
     let mut rss_series = Vec::new();
     let mut next = 0.0;
@@ -487,7 +508,10 @@ fn cmd_hostile(args: HostileArgs) -> anyhow::Result<()> {
             "rss_series": rss_series,
             "metrics_series": extra_series,
         }),
-        watched_json(&w, w.sent.payload_bytes as f64 / w.sent.messages.max(1) as f64),
+        watched_json(
+            &w,
+            w.sent.payload_bytes as f64 / w.sent.messages.max(1) as f64,
+        ),
     );
     emit(&out, args.json_out.as_ref())
 }
@@ -496,7 +520,7 @@ fn cmd_latency(args: LatencyArgs) -> anyhow::Result<()> {
     check_loopback(args.target)?;
     let formats: Vec<PayloadFormat> = PayloadFormat::ALL
         .into_iter()
-        .filter(|f| args.mix.weight(*f) > 0)
+        .filter(|f| args.workload.mix.weight(*f) > 0)
         .collect();
     let plan = ProbePlan {
         target: args.target,
@@ -578,7 +602,11 @@ fn cmd_table(args: TableArgs) -> anyhow::Result<()> {
         lines.push_str(&fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?);
         lines.push('\n');
     }
-    let order = [args.ceiling.as_str(), args.baseline.as_str(), args.subject.as_str()];
+    let order = [
+        args.ceiling.as_str(),
+        args.baseline.as_str(),
+        args.subject.as_str(),
+    ];
     print!(
         "{}",
         table::render(&lines, &order, &args.subject, &args.baseline, &args.ceiling)

@@ -107,7 +107,8 @@ pub fn probe(plan: &ProbePlan) -> io::Result<ProbeResult> {
         thread::sleep(Duration::from_millis(10));
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    tail.join().map_err(|_| io::Error::other("tail thread panicked"))??;
+    tail.join()
+        .map_err(|_| io::Error::other("tail thread panicked"))??;
     let latencies_ms = seen.lock().map(|s| s.clone()).unwrap_or_default();
     let missing = pending.lock().map(|p| p.len() as u64).unwrap_or(0);
     Ok(ProbeResult {

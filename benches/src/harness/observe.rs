@@ -142,7 +142,9 @@ fn impstats_object(line: &str) -> Option<serde_json::Map<String, Value>> {
 pub fn http_get(addr: SocketAddr, path: &str) -> io::Result<String> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    // One write: a server that answers after the first read must see the whole request.
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes())?;
     let mut response = String::new();
     s.read_to_string(&mut response)?;
     let body = response
@@ -218,7 +220,11 @@ mod tests {
         assert_eq!((r.messages, r.fresh, r.queued), (4, true, Some(2)));
         let r = o.read().unwrap();
         assert_eq!((r.messages, r.fresh), (4, false));
-        write!(f, "Mon Nov 23 18:49:38 2026: {{ \"name\": \"imtcp(25514)\", \"submitted\": 9 }}").unwrap();
+        write!(
+            f,
+            "Mon Nov 23 18:49:38 2026: {{ \"name\": \"imtcp(25514)\", \"submitted\": 9 }}"
+        )
+        .unwrap();
         assert!(!o.read().unwrap().fresh, "a partial line is not read");
         writeln!(f).unwrap();
         assert_eq!(o.read().unwrap().messages, 9);

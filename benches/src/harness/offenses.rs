@@ -13,9 +13,10 @@ pub fn offense_source(line: &str) -> Option<&str> {
         let rest = &line[i + 10..];
         return rest.find('"').map(|end| &rest[..end]);
     }
-    let i = line.find("^src=").map(|i| i + 5).or_else(|| {
-        line.find("|src=").map(|i| i + 5)
-    })?;
+    let i = line
+        .find("^src=")
+        .map(|i| i + 5)
+        .or_else(|| line.find("|src=").map(|i| i + 5))?;
     let rest = &line[i..];
     let end = rest.find(['^', '\t', '\n', '\r']).unwrap_or(rest.len());
     Some(&rest[..end])

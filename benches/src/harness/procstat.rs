@@ -28,7 +28,10 @@ pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
 pub fn status_bytes(pid: u32, key: &str) -> io::Result<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
     parse_status_bytes(&status, key).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("no {key} in /proc/{pid}/status"))
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("no {key} in /proc/{pid}/status"),
+        )
     })
 }
 
@@ -46,7 +49,8 @@ mod tests {
 
     #[test]
     fn parses_stat_with_awkward_command_names() {
-        let stat = "1234 (rs:main Q:Reg) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 5 0 1 2 3";
+        let stat =
+            "1234 (rs:main Q:Reg) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 5 0 1 2 3";
         assert_eq!(parse_cpu_ticks(stat), Some(287));
         assert_eq!(parse_cpu_ticks("garbage"), None);
     }

@@ -66,7 +66,10 @@ pub fn check_loopback(target: SocketAddr) -> io::Result<()> {
 /// Local address of sender `i`: 127.0.0.2, 127.0.0.3, … so receivers see many peers.
 pub fn sender_address(i: usize) -> SocketAddr {
     let n = (i % 250) as u8 + 2;
-    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, (i / 250 % 256) as u8, n)), 0)
+    SocketAddr::new(
+        IpAddr::V4(Ipv4Addr::new(127, 0, (i / 250 % 256) as u8, n)),
+        0,
+    )
 }
 
 /// Connects sender `i` to `target` over TCP, from its own loopback address.
@@ -90,7 +93,8 @@ pub fn replay(w: &Arc<Workload>, plan: &Plan) -> io::Result<(Sent, Duration)> {
     let mut handles = Vec::with_capacity(senders);
     for i in 0..senders {
         let w = Arc::clone(w);
-        let share = plan.messages / senders as u64 + u64::from((i as u64) < plan.messages % senders as u64);
+        let share =
+            plan.messages / senders as u64 + u64::from((i as u64) < plan.messages % senders as u64);
         let offset = w.len() * i / senders;
         let rate = plan.rate.map(|r| r / senders as f64);
         let plan = plan.clone();
@@ -99,7 +103,8 @@ pub fn replay(w: &Arc<Workload>, plan: &Plan) -> io::Result<(Sent, Duration)> {
             match plan.transport {
                 Transport::Tcp => {
                     let mut stream = connect_tcp(i, plan.target)?;
-                    let sent = send_frames(&w, &mut stream, offset, share, &mut pacer, plan.batch_bytes)?;
+                    let sent =
+                        send_frames(&w, &mut stream, offset, share, &mut pacer, plan.batch_bytes)?;
                     stream.flush()?;
                     // Half-close: the receiver sees EOF once it has read everything.
                     let _ = stream.shutdown(std::net::Shutdown::Write);

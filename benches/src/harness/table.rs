@@ -106,7 +106,10 @@ pub fn render(lines: &str, order: &[&str], subject: &str, baseline: &str, ceilin
     };
     let _ = writeln!(out);
     if let Some(x) = ratio(subject, baseline) {
-        let _ = writeln!(out, "- {subject} / {baseline} accepted msgs/s (medians): **{x:.2}×** (target ≥ 2×)");
+        let _ = writeln!(
+            out,
+            "- {subject} / {baseline} accepted msgs/s (medians): **{x:.2}×** (target ≥ 2×)"
+        );
     }
     if let Some(x) = ratio(subject, ceiling) {
         let _ = writeln!(
@@ -133,9 +136,18 @@ mod tests {
             "not json",
         ]
         .join("\n");
-        let t = render(&lines, &["bare", "rsyslog", "rollcall"], "rollcall", "rsyslog", "bare");
+        let t = render(
+            &lines,
+            &["bare", "rsyslog", "rollcall"],
+            "rollcall",
+            "rsyslog",
+            "bare",
+        );
         assert!(t.contains("| bare | 3 | 2000 (1000–3000) |"), "{t}");
-        assert!(t.contains("| rsyslog | 1 | 600 (600–600) | 0.5 (0.5–0.5)* |"), "{t}");
+        assert!(
+            t.contains("| rsyslog | 1 | 600 (600–600) | 0.5 (0.5–0.5)* |"),
+            "{t}"
+        );
         assert!(t.contains("5/5 (+0 false)"), "{t}");
         assert!(t.contains("**3.00×**"), "{t}");
         assert!(t.contains("**90 %**"), "{t}");

@@ -85,7 +85,9 @@ where
         thread::sleep(limits.poll);
         let t = start.elapsed().as_secs_f64();
         if let Some(h) = sender.take_if(|h| h.is_finished()) {
-            let (sent, took) = h.join().map_err(|_| io::Error::other("sender panicked"))??;
+            let (sent, took) = h
+                .join()
+                .map_err(|_| io::Error::other("sender panicked"))??;
             w.sent = sent;
             w.send_seconds = took.as_secs_f64();
             target = Some(sent.messages);

@@ -108,16 +108,16 @@ mod tests {
     fn known_instants() {
         // 2025-11-23T10:15:30.123Z was a Sunday.
         let ms = 1_763_892_930_123;
-        assert_eq!(
-            render(Civil::write_rfc3339, ms),
-            "2025-11-23T10:15:30.123Z"
-        );
+        assert_eq!(render(Civil::write_rfc3339, ms), "2025-11-23T10:15:30.123Z");
         assert_eq!(render(Civil::write_bsd, ms), "Nov 23 10:15:30");
         assert_eq!(render(Civil::write_ctime, ms), "Sun Nov 23 10:15:30 2025");
         // Leap day, single-digit day padding.
         let leap = 1_709_164_800_000; // 2024-02-29T00:00:00Z, a Thursday
         assert_eq!(render(Civil::write_bsd, leap), "Feb 29 00:00:00");
-        assert_eq!(render(Civil::write_ctime, leap + 86_400_000 * 2), "Sat Mar  2 00:00:00 2024");
+        assert_eq!(
+            render(Civil::write_ctime, leap + 86_400_000 * 2),
+            "Sat Mar  2 00:00:00 2024"
+        );
         assert_eq!(render(Civil::write_rfc3339, 0), "1970-01-01T00:00:00.000Z");
     }
 }

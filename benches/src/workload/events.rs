@@ -189,7 +189,10 @@ fn kerberos_preauth_failed(code: u32, who: &Actor<'_>) -> WinEvent {
         task: "Kerberos Authentication Service",
         fields: vec![
             ("TargetUserName", who.username.into()),
-            ("TargetSid", "S-1-5-21-3457937927-2839227994-823803824-1104".into()),
+            (
+                "TargetSid",
+                "S-1-5-21-3457937927-2839227994-823803824-1104".into(),
+            ),
             ("ServiceName", "krbtgt/CORP".into()),
             ("TicketOptions", "0x40810010".into()),
             ("Status", kerberos(code)),
@@ -301,7 +304,10 @@ fn logon_succeeded(who: &Actor<'_>) -> WinEvent {
         fields: vec![
             ("SubjectUserSid", "S-1-0-0".into()),
             ("SubjectUserName", "-".into()),
-            ("TargetUserSid", "S-1-5-21-3457937927-2839227994-823803824-1107".into()),
+            (
+                "TargetUserSid",
+                "S-1-5-21-3457937927-2839227994-823803824-1107".into(),
+            ),
             ("TargetUserName", who.username.into()),
             ("TargetDomainName", "CORP".into()),
             ("TargetLogonId", "0x8dcdc".into()),
@@ -346,7 +352,10 @@ fn logged_off(who: &Actor<'_>) -> WinEvent {
         failure: false,
         task: "Logoff",
         fields: vec![
-            ("TargetUserSid", "S-1-5-21-3457937927-2839227994-823803824-1107".into()),
+            (
+                "TargetUserSid",
+                "S-1-5-21-3457937927-2839227994-823803824-1107".into(),
+            ),
             ("TargetUserName", who.username.into()),
             ("TargetDomainName", "CORP".into()),
             ("TargetLogonId", "0x8dcdc".into()),

@@ -50,9 +50,8 @@ impl FromStr for FormatMix {
                 ),
                 None => (part, 1),
             };
-            let format = PayloadFormat::from_name(name).ok_or_else(|| {
-                format!("unknown format {name:?} (leef | snare | json | text)")
-            })?;
+            let format = PayloadFormat::from_name(name)
+                .ok_or_else(|| format!("unknown format {name:?} (leef | snare | json | text)"))?;
             weights[format as usize] = weight;
         }
         if weights.iter().all(|&w| w == 0) {
@@ -72,7 +71,10 @@ mod tests {
         assert_eq!(m.weight(PayloadFormat::Leef), 3);
         assert_eq!(m.weight(PayloadFormat::Snare), 0);
         assert_eq!(m.weight(PayloadFormat::Json), 1);
-        assert_eq!("text".parse::<FormatMix>().unwrap(), FormatMix::only(PayloadFormat::Text));
+        assert_eq!(
+            "text".parse::<FormatMix>().unwrap(),
+            FormatMix::only(PayloadFormat::Text)
+        );
         assert!("cef=1".parse::<FormatMix>().is_err());
         assert!("leef=0".parse::<FormatMix>().is_err());
         assert!("leef=x".parse::<FormatMix>().is_err());

@@ -6,16 +6,72 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 const FIRST: [&str; 32] = [
-    "james", "mary", "robert", "patricia", "john", "jennifer", "michael", "linda", "david",
-    "elizabeth", "william", "barbara", "richard", "susan", "joseph", "jessica", "thomas",
-    "sarah", "charles", "karen", "chris", "lisa", "daniel", "nancy", "matthew", "betty",
-    "anthony", "sandra", "mark", "ashley", "paul", "emily",
+    "james",
+    "mary",
+    "robert",
+    "patricia",
+    "john",
+    "jennifer",
+    "michael",
+    "linda",
+    "david",
+    "elizabeth",
+    "william",
+    "barbara",
+    "richard",
+    "susan",
+    "joseph",
+    "jessica",
+    "thomas",
+    "sarah",
+    "charles",
+    "karen",
+    "chris",
+    "lisa",
+    "daniel",
+    "nancy",
+    "matthew",
+    "betty",
+    "anthony",
+    "sandra",
+    "mark",
+    "ashley",
+    "paul",
+    "emily",
 ];
 const LAST: [&str; 32] = [
-    "smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "rodriguez",
-    "martinez", "hernandez", "lopez", "gonzalez", "wilson", "anderson", "thomas", "taylor",
-    "moore", "jackson", "martin", "lee", "perez", "thompson", "white", "harris", "sanchez",
-    "clark", "ramirez", "lewis", "robinson", "walker", "young",
+    "smith",
+    "johnson",
+    "williams",
+    "brown",
+    "jones",
+    "garcia",
+    "miller",
+    "davis",
+    "rodriguez",
+    "martinez",
+    "hernandez",
+    "lopez",
+    "gonzalez",
+    "wilson",
+    "anderson",
+    "thomas",
+    "taylor",
+    "moore",
+    "jackson",
+    "martin",
+    "lee",
+    "perez",
+    "thompson",
+    "white",
+    "harris",
+    "sanchez",
+    "clark",
+    "ramirez",
+    "lewis",
+    "robinson",
+    "walker",
+    "young",
 ];
 
 /// The `n`-th employee-style account name (`mary.jones`, then `mary.jones2`, …); distinct
@@ -33,7 +89,9 @@ pub fn account(n: u64) -> String {
 pub fn benign_ip(n: u64) -> IpAddr {
     let host = n % 254 + 1;
     let net = (n / 254) % 65_536;
-    IpAddr::V4(Ipv4Addr::from(0x0A00_0000 | ((net as u32) << 8) | host as u32))
+    IpAddr::V4(Ipv4Addr::from(
+        0x0A00_0000 | ((net as u32) << 8) | host as u32,
+    ))
 }
 
 pub fn workstation(n: u64) -> String {

@@ -130,7 +130,13 @@ fn snare(pri: u8, civil: &Civil, env: &Envelope<'_>, event: &WinEvent, out: &mut
 }
 
 fn text(pri: u8, civil: &Civil, env: &Envelope<'_>, event: &WinEvent, out: &mut Vec<u8>) {
-    ietf_header(pri, civil, env.host, "Microsoft-Windows-Security-Auditing", out);
+    ietf_header(
+        pri,
+        civil,
+        env.host,
+        "Microsoft-Windows-Security-Auditing",
+        out,
+    );
     let mut first = true;
     for line in &event.text {
         if !first {

@@ -45,7 +45,13 @@ fn every_format_renders_every_failure_kind_as_that_failure() {
     for format in PayloadFormat::ALL {
         for (kind, code) in kinds {
             let mut out = Vec::new();
-            render_failure(format, &env(), FailureSpec { kind, code }, &actor(Some(ip)), &mut out);
+            render_failure(
+                format,
+                &env(),
+                FailureSpec { kind, code },
+                &actor(Some(ip)),
+                &mut out,
+            );
             let text = String::from_utf8_lossy(&out).into_owned();
             let (_, parsed) = parse_auth(&out, &ctx());
             let ev = parsed
@@ -53,10 +59,18 @@ fn every_format_renders_every_failure_kind_as_that_failure() {
                 .unwrap_or_else(|| panic!("{format:?} {kind:?}: no auth event\n{text}"));
             assert_eq!((ev.kind, ev.code), (kind, code), "{format:?}\n{text}");
             assert_eq!(ev.username, "mary.jones", "{format:?} {kind:?}\n{text}");
-            assert_eq!(ev.time_ms / 1000, (NOW - 1234) / 1000, "{format:?} {kind:?}\n{text}");
+            assert_eq!(
+                ev.time_ms / 1000,
+                (NOW - 1234) / 1000,
+                "{format:?} {kind:?}\n{text}"
+            );
             if kind == AuthKind::Ntlm4776 {
                 // 4776 carries no client address, only the workstation.
-                assert_eq!(ev.workstation.as_deref(), Some("WS00042"), "{format:?}\n{text}");
+                assert_eq!(
+                    ev.workstation.as_deref(),
+                    Some("WS00042"),
+                    "{format:?}\n{text}"
+                );
             } else {
                 assert_eq!(ev.source_ip, Some(ip), "{format:?} {kind:?}\n{text}");
             }
@@ -70,7 +84,12 @@ fn routine_events_are_not_auth_failures() {
     for format in PayloadFormat::ALL {
         for kind in BenignKind::ALL {
             let mut out = Vec::new();
-            render::render(format, &env(), &events::benign_event(kind, &actor(Some(ip))), &mut out);
+            render::render(
+                format,
+                &env(),
+                &events::benign_event(kind, &actor(Some(ip))),
+                &mut out,
+            );
             let (_, parsed) = parse_auth(&out, &ctx());
             assert!(
                 matches!(parsed, Ok(None)),
@@ -106,7 +125,10 @@ fn a_workload_hides_exactly_its_attackers() {
                 (None, Some(ws)) => ws.to_string(),
                 (None, None) => panic!("failure without a key"),
             };
-            per_source.entry(key).or_default().insert(ev.username.to_lowercase());
+            per_source
+                .entry(key)
+                .or_default()
+                .insert(ev.username.to_lowercase());
         }
     }
     assert_eq!(failures, w.stats.auth_failures);
@@ -117,7 +139,11 @@ fn a_workload_hides_exactly_its_attackers() {
         .collect();
     let hidden: HashSet<String> = w.attackers.iter().map(IpAddr::to_string).collect();
     assert_eq!(enumerating, hidden);
-    assert!(w.stats.per_format.iter().all(|&n| n > 3000), "{:?}", w.stats.per_format);
+    assert!(
+        w.stats.per_format.iter().all(|&n| n > 3000),
+        "{:?}",
+        w.stats.per_format
+    );
 }
 
 #[test]
@@ -146,11 +172,13 @@ fn impossible_specs_are_refused() {
         usernames_per_attacker: 15,
         ..WorkloadSpec::default()
     };
-    assert!(matches!(build(&too_many), Err(SpecError::AttackersExceedFailures { .. })));
+    assert!(matches!(
+        build(&too_many),
+        Err(SpecError::AttackersExceedFailures { .. })
+    ));
     let bad_share = WorkloadSpec {
         auth_failure_share: 1.5,
         ..WorkloadSpec::default()
     };
     assert!(build(&bad_share).is_err());
 }
-

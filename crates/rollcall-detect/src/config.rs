@@ -121,7 +121,9 @@ impl CodeFilter {
 
     /// The codes counted for `kind` (empty for SSPR, see [`CodeFilter::azure_sspr`]).
     pub fn codes(&self, kind: AuthKind) -> &[u32] {
-        self.lists.get(kind_index(kind)).map_or(&[], |l| l.as_slice())
+        self.lists
+            .get(kind_index(kind))
+            .map_or(&[], |l| l.as_slice())
     }
 
     pub fn azure_sspr(&self) -> bool {

@@ -23,7 +23,7 @@ use rollcall_parse::AuthEvent;
 
 use crate::attribute::{client_host_hash, excluded_username, in_any, unusable_ip, usable_name};
 use crate::config::DetectConfig;
-use crate::hashing::HashKey;
+use crate::hashing::{HashKey, KeyedState};
 use crate::ids::IdSource;
 use crate::offense::{Attribution, Offense, SourceKey, Tier};
 use crate::relay::PeerTracker;
@@ -44,7 +44,7 @@ struct Stripe {
 /// The T1589 account-enumeration detector. `Send + Sync`: share it with `Arc`.
 pub struct Engine {
     stripes: Box<[Stripe]>,
-    pub(crate) sources: DashMap<SourceKey, Box<SourceState>>,
+    pub(crate) sources: DashMap<SourceKey, Box<SourceState>, KeyedState>,
     pub(crate) tracked: AtomicUsize,
     pub(crate) peers: PeerTracker,
     pub(crate) hash_key: HashKey,
@@ -83,7 +83,7 @@ impl Engine {
             .collect();
         Engine {
             stripes,
-            sources: DashMap::new(),
+            sources: DashMap::with_hasher(KeyedState(HashKey::random())),
             tracked: AtomicUsize::new(0),
             peers: PeerTracker::default(),
             hash_key: key,
@@ -110,7 +110,6 @@ impl Engine {
     pub fn observe(&self, ev: &AuthEvent<'_>, now_ms: i64) -> Option<Offense> {
         let stripe = self.stripe();
         let counters = &stripe.counters;
-        counters.bump(Counter::Observed);
         let cfg = Self::config(stripe);
 
         if !cfg.codes.counts(ev.kind, ev.code) {
@@ -278,9 +277,7 @@ impl Engine {
             keep
         });
         self.tracked.fetch_sub(removed, Ordering::Relaxed);
-        stripe
-            .counters
-            .add(Counter::ExpiredSources, removed as u64);
+        stripe.counters.add(Counter::ExpiredSources, removed as u64);
         removed
     }
 
@@ -303,6 +300,7 @@ impl Engine {
         for stripe in self.stripes.iter() {
             stripe.counters.accumulate(&mut s);
         }
+        s.sum_outcomes();
         s.tracked_sources = self.tracked.load(Ordering::Relaxed) as u64;
         s
     }

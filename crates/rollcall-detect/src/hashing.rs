@@ -7,7 +7,7 @@
 //! the key that made them. The key itself is drawn from `RandomState`, std's own seeded
 //! randomness, so the library still touches no OS facility directly.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// A 128-bit SipHash key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,72 @@ impl HashKey {
         } else {
             self.hash(name.to_lowercase().as_bytes())
         }
+    }
+}
+
+/// `BuildHasher` for the source map: SipHash-1-3 under a random key, computed in one shot
+/// over the few bytes a derived `Hash` writes (std's streaming `SipHasher13` pays for
+/// buffering on each of the four or five small writes a `SourceKey` makes).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyedState(pub HashKey);
+
+impl BuildHasher for KeyedState {
+    type Hasher = KeyedHasher;
+
+    fn build_hasher(&self) -> KeyedHasher {
+        KeyedHasher {
+            key: self.0,
+            chained: 0,
+            buf: [0; 48],
+            len: 0,
+        }
+    }
+}
+
+/// Buffers writes and hashes them at `finish`. Input longer than the buffer (a long
+/// workstation name) is hashed block by block, each block's hash keying the next.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyedHasher {
+    key: HashKey,
+    chained: u64,
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl KeyedHasher {
+    fn block_key(&self) -> HashKey {
+        HashKey {
+            k0: self.key.k0 ^ self.chained,
+            k1: self.key.k1,
+        }
+    }
+
+    fn flush(&mut self) {
+        let filled = self.buf.get(..self.len).unwrap_or(&[]);
+        self.chained = self.block_key().hash(filled).wrapping_add(1);
+        self.len = 0;
+    }
+}
+
+impl Hasher for KeyedHasher {
+    fn write(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            let room = self.buf.len() - self.len;
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            if let Some(dst) = self.buf.get_mut(self.len..self.len + now.len()) {
+                dst.copy_from_slice(now);
+            }
+            self.len += now.len();
+            bytes = later;
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.block_key()
+            .hash(self.buf.get(..self.len).unwrap_or(&[]))
     }
 }
 
@@ -127,7 +193,11 @@ mod tests {
             use std::hash::Hasher;
             let mut h = std::hash::SipHasher::new_with_keys(k0, k1);
             h.write(&msg[..len]);
-            assert_eq!(siphash::<2, 4>(k0, k1, &msg[..len]), h.finish(), "len {len}");
+            assert_eq!(
+                siphash::<2, 4>(k0, k1, &msg[..len]),
+                h.finish(),
+                "len {len}"
+            );
         }
     }
 
@@ -139,6 +209,25 @@ mod tests {
         assert_ne!(k.username("jdoe"), k.username("jdoe2"));
         let long = "A".repeat(100);
         assert_eq!(k.username(&long), k.username(&long.to_lowercase()));
+    }
+
+    #[test]
+    fn keyed_hasher_is_deterministic_and_spans_long_input() {
+        let build = KeyedState(HashKey::random());
+        let long = "w".repeat(200);
+        let h = |parts: &[&str]| {
+            let mut h = build.build_hasher();
+            for p in parts {
+                h.write(p.as_bytes());
+            }
+            h.finish()
+        };
+        assert_eq!(h(&["a", "b"]), h(&["ab"]));
+        assert_eq!(h(&[&long]), h(&[&long[..100], &long[100..]]));
+        assert_ne!(h(&[&long]), h(&[&long[..199]]));
+        assert_ne!(h(&["a"]), h(&["b"]));
+        let other = KeyedState(HashKey::random());
+        assert_ne!(build.hash_one("jdoe"), other.hash_one("jdoe"));
     }
 
     #[test]

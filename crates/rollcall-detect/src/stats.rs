@@ -45,7 +45,6 @@ pub struct EngineStats {
 /// Counter ids; `Counters` is an array indexed by them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Counter {
-    Observed,
     Counted,
     IgnoredCode,
     ExcludedSource,
@@ -80,13 +79,14 @@ impl Counters {
     }
 
     fn get(&self, c: Counter) -> u64 {
-        self.0.get(c as usize).map_or(0, |a| a.load(Ordering::Relaxed))
+        self.0
+            .get(c as usize)
+            .map_or(0, |a| a.load(Ordering::Relaxed))
     }
 
-    /// Adds this stripe's counts into `s`.
+    /// Adds this stripe's counts into `s` (all but `observed` and `tracked_sources`).
     pub(crate) fn accumulate(&self, s: &mut EngineStats) {
         use Counter::*;
-        s.observed += self.get(Observed);
         s.counted += self.get(Counted);
         s.ignored_code += self.get(IgnoredCode);
         s.excluded_source += self.get(ExcludedSource);
@@ -102,5 +102,19 @@ impl Counters {
         s.expired_sources += self.get(ExpiredSources);
         s.outside_window += self.get(OutsideWindow);
         s.window_overflows += self.get(WindowOverflows);
+    }
+}
+
+impl EngineStats {
+    /// Every event ends in exactly one outcome, so `observed` is their sum (counting it
+    /// separately would cost one more atomic increment per event).
+    pub(crate) fn sum_outcomes(&mut self) {
+        self.observed = self.counted
+            + self.outside_window
+            + self.ignored_code
+            + self.excluded_source
+            + self.excluded_username
+            + self.no_source
+            + self.dropped_clock_skew;
     }
 }

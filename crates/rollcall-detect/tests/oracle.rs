@@ -243,9 +243,7 @@ fn oracle(cfg: &DetectConfig, stream: &[(AuthEvent<'static>, i64)]) -> Vec<Optio
                 }
             }
             if let Some(h) = &e.host {
-                let seen = hosts
-                    .iter()
-                    .any(|x| x.to_ascii_lowercase() == h.to_ascii_lowercase());
+                let seen = hosts.iter().any(|x| x.eq_ignore_ascii_case(h));
                 if !seen && hosts.len() < MAX_REPORTING_HOSTS {
                     hosts.push(h.clone());
                 }

@@ -170,7 +170,10 @@ pub fn normalise_ip(ip: IpAddr) -> IpAddr {
 /// bracketed IPv6, IPv6 with a zone (`fe80::1%12`). `-`, empty and unparsable yield `None`.
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
     let t = text.trim();
-    let t = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(t);
+    let t = t
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(t);
     let t = match t.find('%') {
         Some(i) => &t[..i],
         None => t,

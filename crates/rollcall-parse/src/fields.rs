@@ -83,48 +83,117 @@ const NAMES: &[(&[u8], FieldSlot)] = {
     ]
 };
 
-/// Longest name in [`NAMES`] (checked when [`NAMES_BY_LEN`] is built).
-const MAX_NAME_LEN: usize = 34;
-/// Most names of one length (length 9 has five).
-const BUCKET: usize = 5;
+/// Hash-table slots: a power of two, a little over twice the number of names.
+const HASH_SLOTS: usize = 64;
+/// Names that may share a hash slot.
+const BUCKET: usize = 2;
 /// An unused bucket entry: past the end of [`NAMES`].
 const NO_NAME: u8 = u8::MAX;
 
-/// For each name length, the indices into [`NAMES`] of the names that long. Built at compile
-/// time; a table that outgrows the limits above fails the build.
-const NAMES_BY_LEN: [[u8; BUCKET]; MAX_NAME_LEN + 1] = {
-    let mut by_len = [[NO_NAME; BUCKET]; MAX_NAME_LEN + 1];
+/// A hash of the length and the last two bytes, ASCII-case-folded, so that every spelling a
+/// case-insensitive comparison accepts lands in the same slot. (These three tell the names
+/// apart best: many share their first letters, `winlog.event_data.` for one.)
+const fn name_hash(len: usize, second_last: u8, last: u8) -> usize {
+    (len + 10 * (second_last | 0x20) as usize + (last | 0x20) as usize) % HASH_SLOTS
+}
+
+/// [`NAMES`] indices by [`name_hash`]. Built at compile time; a table that crowds one slot
+/// past [`BUCKET`] fails the build.
+const NAMES_BY_HASH: [[u8; BUCKET]; HASH_SLOTS] = {
+    let mut table = [[NO_NAME; BUCKET]; HASH_SLOTS];
     assert!(NAMES.len() < NO_NAME as usize);
     let mut i = 0;
     while i < NAMES.len() {
-        let len = NAMES[i].0.len();
-        assert!(len > 0 && len <= MAX_NAME_LEN, "raise MAX_NAME_LEN");
+        let name = NAMES[i].0;
+        assert!(name.len() >= 2);
+        let h = name_hash(name.len(), name[name.len() - 2], name[name.len() - 1]);
         let mut j = 0;
-        while by_len[len][j] != NO_NAME {
+        while table[h][j] != NO_NAME {
             j += 1;
-            assert!(j < BUCKET, "raise BUCKET");
+            assert!(
+                j < BUCKET,
+                "too many names in one hash slot: change name_hash"
+            );
         }
-        by_len[len][j] = i as u8;
+        table[h][j] = i as u8;
         i += 1;
     }
-    by_len
+    table
 };
+
+/// Longest name in [`NAMES`], in 8-byte words (checked when [`FOLDED_NAMES`] is built).
+const NAME_WORDS: usize = 5;
+
+/// Each name as little-endian words of its lower-cased bytes, with a mask of the bits that
+/// case folding ignores (0x20 in letters, nothing elsewhere): a name `n` and an input `x` of
+/// the same length compare ASCII-case-insensitively equal exactly when
+/// `x | mask == lower` in every word. Eight bytes per step instead of one.
+const FOLDED_NAMES: [([u64; NAME_WORDS], [u64; NAME_WORDS]); NAMES.len()] = {
+    let mut out = [([0u64; NAME_WORDS], [0u64; NAME_WORDS]); NAMES.len()];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let name = NAMES[i].0;
+        assert!(name.len() <= NAME_WORDS * 8, "raise NAME_WORDS");
+        let mut j = 0;
+        while j < name.len() {
+            let c = name[j];
+            let (lower, fold) = if c.is_ascii_alphabetic() {
+                (c.to_ascii_lowercase(), 0x20)
+            } else {
+                (c, 0)
+            };
+            out[i].0[j / 8] |= (lower as u64) << (8 * (j % 8));
+            out[i].1[j / 8] |= (fold as u64) << (8 * (j % 8));
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// Whether `input` equals `NAMES[index]` ASCII-case-insensitively (see [`FOLDED_NAMES`]).
+fn folded_eq(index: usize, input: &[u8]) -> bool {
+    let Some((lower, fold)) = FOLDED_NAMES.get(index) else {
+        return false;
+    };
+    let mut words = input.chunks_exact(8);
+    let mut k = 0;
+    for word in &mut words {
+        let (Some(lower), Some(fold)) = (lower.get(k), fold.get(k)) else {
+            return false;
+        };
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        if u64::from_le_bytes(bytes) | fold != *lower {
+            return false;
+        }
+        k += 1;
+    }
+    let (Some(lower), Some(fold)) = (lower.get(k), fold.get(k)) else {
+        return words.remainder().is_empty();
+    };
+    words
+        .remainder()
+        .iter()
+        .zip(lower.to_le_bytes().iter().zip(fold.to_le_bytes()))
+        .all(|(&c, (&lower, fold))| c | fold == lower)
+}
 
 /// Maps a field name to its slot. Names are matched exactly (ASCII case-insensitively), since
 /// producers do not agree on case (`EventID`, `EventId`, `eventid`).
 ///
 /// Payload parsers ask about every key of a record and most keys are not known, so this is
-/// on the hot path: the length picks at most [`BUCKET`] candidates (usually none or one), the
-/// first letter rejects most of those, and only then are the names compared.
+/// on the hot path: one hash picks at most [`BUCKET`] candidates, the length rejects nearly
+/// every wrong one, and only then are bytes compared.
 pub fn slot_for_name(name: &[u8]) -> Option<FieldSlot> {
-    let bucket = NAMES_BY_LEN.get(name.len())?;
-    let first = name.first()?.to_ascii_lowercase();
+    let [.., second_last, last] = name else {
+        return None;
+    };
+    let bucket = NAMES_BY_HASH.get(name_hash(name.len(), *second_last, *last))?;
     for &i in bucket {
         // `NO_NAME` is past the end of `NAMES`: the bucket's remaining entries are unused.
         let (candidate, slot) = NAMES.get(usize::from(i))?;
-        if candidate.first().map(u8::to_ascii_lowercase) == Some(first)
-            && (*candidate == name || candidate.eq_ignore_ascii_case(name))
-        {
+        if candidate.len() == name.len() && folded_eq(usize::from(i), name) {
             return Some(*slot);
         }
     }
@@ -149,6 +218,20 @@ impl<'a> WinFields<'a> {
     /// parsers stop reading there (classification will drop the record anyway).
     pub fn is_other_windows_event(&self) -> bool {
         matches!(self.event_id, Some(id) if !matches!(id, 4625 | 4771 | 4768 | 4776))
+    }
+
+    /// Whether `slot` already holds a value ([`Self::set_slot`] would then change nothing).
+    pub fn has_slot(&self, slot: FieldSlot) -> bool {
+        match slot {
+            FieldSlot::EventId => self.event_id.is_some(),
+            FieldSlot::TargetUser => self.target_user.is_some(),
+            FieldSlot::TargetDomain => self.target_domain.is_some(),
+            FieldSlot::Ip => self.ip.is_some(),
+            FieldSlot::Workstation => self.workstation.is_some(),
+            FieldSlot::Status => self.status.is_some(),
+            FieldSlot::SubStatus => self.sub_status.is_some(),
+            FieldSlot::Computer => self.computer.is_some(),
+        }
     }
 
     pub fn set_slot(&mut self, slot: FieldSlot, value: Cow<'a, str>) {
@@ -199,6 +282,13 @@ mod tests {
         assert_eq!(f.event_id, Some(4625));
         assert_eq!(f.target_user.as_deref(), Some("jdoe"));
         assert_eq!(f.sub_status, Some(0xC000_0064));
+        assert!(f.has_slot(FieldSlot::SubStatus));
+        assert!(!f.has_slot(FieldSlot::Ip));
+        // A value that does not parse leaves the slot open for a later one.
+        assert!(f.set_field(b"Status", "bogus".into()));
+        assert!(!f.has_slot(FieldSlot::Status));
+        assert!(f.set_field(b"Status", "0xC000006D".into()));
+        assert!(f.has_slot(FieldSlot::Status));
     }
 
     #[test]
@@ -216,5 +306,10 @@ mod tests {
             assert_eq!(slot_for_name(&changed), None);
         }
         assert_eq!(slot_for_name(&[b'a'; 300]), None);
+        // Folding is for letters only: `_` and `.` do not match their case-flipped bytes.
+        assert_eq!(slot_for_name(b"event\x7fid"), None);
+        assert_eq!(slot_for_name(b"host\x0ename"), None);
+        assert_eq!(slot_for_name(b"EVENT_ID"), Some(FieldSlot::EventId));
+        assert_eq!(slot_for_name(b"s"), None);
     }
 }

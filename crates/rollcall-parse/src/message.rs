@@ -142,7 +142,11 @@ mod tests {
             for line in [
                 marker.to_string(),
                 format!("<14>Nov 23 03:15:02 host x={marker}"),
-                format!("{}{marker}{}", "a1b2 ".repeat(40), " 4 46 47 462 477".repeat(20)),
+                format!(
+                    "{}{marker}{}",
+                    "a1b2 ".repeat(40),
+                    " 4 46 47 462 477".repeat(20)
+                ),
             ] {
                 assert!(may_hold_auth_failure(line.as_bytes()), "{line}");
             }

@@ -294,9 +294,10 @@ fn parse_zone_minutes(zone: &[u8]) -> Option<i64> {
         Some(_) => return None,
     };
     let (h, m) = match digits {
-        [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
-            (parse_small_number(&[*h1, *h2])?, parse_small_number(&[*m1, *m2])?)
-        }
+        [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => (
+            parse_small_number(&[*h1, *h2])?,
+            parse_small_number(&[*m1, *m2])?,
+        ),
         [h1, h2] => (parse_small_number(&[*h1, *h2])?, 0),
         [h1] => (parse_small_number(&[*h1])?, 0),
         _ => return None,
@@ -317,7 +318,10 @@ fn parse_small_number(text: &[u8]) -> Option<u32> {
 
 fn trim_ascii_spaces(text: &[u8]) -> &[u8] {
     let start = text.iter().position(|c| *c != b' ').unwrap_or(text.len());
-    let end = text.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
+    let end = text
+        .iter()
+        .rposition(|c| *c != b' ')
+        .map_or(start, |i| i + 1);
     text.get(start..end).unwrap_or(&[])
 }
 
@@ -363,7 +367,10 @@ mod tests {
         let z = parse_rfc3339_ms(b"2026-11-23T03:15:02.120Z").unwrap();
         assert_eq!(z, 1_795_403_702_120);
         assert_eq!(format_rfc3339_ms(z), "2026-11-23T03:15:02.120Z");
-        assert_eq!(parse_rfc3339_ms(b"2026-11-23T04:15:02.1200000+01:00"), Some(z));
+        assert_eq!(
+            parse_rfc3339_ms(b"2026-11-23T04:15:02.1200000+01:00"),
+            Some(z)
+        );
         assert_eq!(parse_rfc3339_ms(b"2026-11-23 03:15:02.12"), Some(z));
         assert_eq!(parse_rfc3339_ms(b"2026-11-23T03:15:02-0000"), Some(z - 120));
         assert_eq!(parse_rfc3339_ms(b"2026-13-23T03:15:02Z"), None);

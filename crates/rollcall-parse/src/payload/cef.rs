@@ -45,14 +45,18 @@ pub fn looks_like(body: &[u8]) -> bool {
     find_start(body).is_some()
 }
 
+/// Offset of the version digit of `CEF:<digit>` (or `CEF: <digit>`, as rsyslog's traditional
+/// forward template rejoins a `CEF:` tag and its message) near the start of `body`.
 fn find_start(body: &[u8]) -> Option<usize> {
     let window = &body[..body.len().min(MAX_PREFIX + 4)];
     let mut from = 0;
     while let Some(i) = memmem::find(window.get(from..)?, b"CEF:") {
         let at = from + i;
         let prefix_ok = at == 0 || matches!(window.get(at - 1), Some(b' ' | b'\t'));
-        if prefix_ok && body.get(at + 4).is_some_and(u8::is_ascii_digit) {
-            return Some(at);
+        if prefix_ok {
+            if let Some(version) = crate::payload::leef::version_offset(body, at + 4) {
+                return Some(version);
+            }
         }
         from = at + 4;
     }
@@ -61,8 +65,8 @@ fn find_start(body: &[u8]) -> Option<usize> {
 
 /// Parses the header and locates the extension.
 pub fn parse(body: &[u8]) -> Result<CefRecord<'_>, ParseError> {
-    let start = find_start(body).ok_or(ParseError::InvalidCef)?;
-    let rest = &body[start + 4..];
+    let version_at = find_start(body).ok_or(ParseError::InvalidCef)?;
+    let rest = &body[version_at..];
     let mut fields: [&[u8]; 6] = [&[]; 6];
     let mut rest = rest;
     for field in fields.iter_mut() {

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 use crate::error::ParseError;
-use crate::fields::{slot_for_name, WinFields};
+use crate::fields::{slot_for_name, FieldSlot, WinFields};
 use crate::payload::wintext;
 use crate::time;
 
@@ -118,22 +118,33 @@ pub fn looks_like(body: &[u8]) -> bool {
     find_start(body).is_some()
 }
 
-/// Offset of `LEEF:<digit>` at the start of `body` or after a space/TAB within [`MAX_PREFIX`].
+/// Offset of the version digit of a `LEEF:<digit>` at the start of `body` or after a space/TAB
+/// within [`MAX_PREFIX`]. rsyslog's traditional forward template splits
+/// `LEEF:2.0|…` into the tag `LEEF:` and the message `2.0|…` and rejoins them with a space, so
+/// one space between `LEEF:` and the version is accepted.
 fn find_start(body: &[u8]) -> Option<usize> {
-    if body.starts_with(b"LEEF:") && body.get(5).is_some_and(u8::is_ascii_digit) {
-        return Some(0);
-    }
     let window = &body[..body.len().min(MAX_PREFIX + 5)];
     let mut from = 0;
     while let Some(i) = memmem::find(window.get(from..)?, b"LEEF:") {
         let at = from + i;
         let prefix_ok = at == 0 || matches!(window.get(at - 1), Some(b' ' | b'\t'));
-        if prefix_ok && body.get(at + 5).is_some_and(u8::is_ascii_digit) {
-            return Some(at);
+        if prefix_ok {
+            if let Some(version) = version_offset(body, at + 5) {
+                return Some(version);
+            }
         }
         from = at + 5;
     }
     None
+}
+
+/// Offset of the version digit at `i`, or at `i + 1` after one space.
+pub(crate) fn version_offset(body: &[u8], i: usize) -> Option<usize> {
+    match body.get(i) {
+        Some(c) if c.is_ascii_digit() => Some(i),
+        Some(b' ') if body.get(i + 1).is_some_and(u8::is_ascii_digit) => Some(i + 1),
+        _ => None,
+    }
 }
 
 /// Splits off the next `|`-terminated header field. A `\|` does not end a field (Tenzir and
@@ -157,8 +168,8 @@ pub(crate) fn is_escaped(text: &[u8], i: usize) -> bool {
 
 /// Parses the header and locates the attributes.
 pub fn parse(body: &[u8]) -> Result<LeefRecord<'_>, ParseError> {
-    let start = find_start(body).ok_or(ParseError::InvalidLeef)?;
-    let rest = &body[start + 5..];
+    let version_at = find_start(body).ok_or(ParseError::InvalidLeef)?;
+    let rest = &body[version_at..];
     let (version, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
     let (vendor, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
     let (product, rest) = next_header_field(rest).ok_or(ParseError::InvalidLeef)?;
@@ -221,97 +232,109 @@ pub struct LeefAttributes<'a> {
 impl<'a> Iterator for LeefAttributes<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
+    /// This runs once per attribute of every record, so it is one straight loop: the previous
+    /// value's end already located this pair's `=` (a key found by [`key_end`] holds no
+    /// spaces to trim), and the value ends at the first delimiter followed by `key=`.
     fn next(&mut self) -> Option<Self::Item> {
-        let delim = self.delimiter.as_bytes();
-        let dlen = delim.len();
-        if let Some(eq) = self.next_eq.take() {
-            return self.pair_at(self.rest, eq);
+        let (eq, clean_key) = match self.next_eq.take() {
+            Some(eq) => (eq, true),
+            None => (self.skip_to_pair()?, false),
+        };
+        let rest = self.rest;
+        let raw_key = rest.get(..eq)?;
+        let key = if clean_key {
+            raw_key
+        } else {
+            trim_spaces(raw_key)
+        };
+        let value = rest.get(eq + 1..)?;
+        let end = match self.delimiter.as_bytes() {
+            [d] => value_end_single(value, *d),
+            d => value_end(value, d),
+        };
+        match end {
+            Some((at, next_eq)) => {
+                self.rest = value.get(at + self.delimiter.as_bytes().len()..)?;
+                self.next_eq = next_eq;
+                Some((key, value.get(..at)?))
+            }
+            None => {
+                self.rest = &[];
+                Some((key, value))
+            }
         }
+    }
+}
+
+impl LeefAttributes<'_> {
+    /// Skips pieces without `=` (and stray delimiters) up to the next pair; the offset of its
+    /// `=` in `self.rest`. Runs for the first pair and after empty pieces only.
+    fn skip_to_pair(&mut self) -> Option<usize> {
+        let delim = self.delimiter.as_bytes();
+        let first = *delim.first()?;
         loop {
             let rest = self.rest;
             if rest.is_empty() {
                 return None;
             }
             // Keys are short: a plain scan beats memchr's set-up cost here.
-            let Some(eq) = rest.iter().position(|&c| c == b'=' || c == delim[0]) else {
+            let Some(eq) = rest.iter().position(|&c| c == b'=' || c == first) else {
                 self.rest = &[];
                 return None;
             };
-            if rest[eq] != b'=' {
-                if rest[eq..].starts_with(delim) {
-                    // A piece without `=`: skip it.
-                    self.rest = &rest[eq + dlen..];
-                } else {
-                    // First byte of a multi-byte delimiter inside a key: keep looking.
-                    match memchr::memchr(b'=', &rest[eq..]) {
-                        Some(i) => return self.pair_at(rest, eq + i),
-                        None => self.rest = &[],
-                    }
+            if rest[eq] == b'=' {
+                return Some(eq);
+            }
+            if rest[eq..].starts_with(delim) {
+                // A piece without `=`: skip it.
+                self.rest = &rest[eq + delim.len()..];
+            } else {
+                // First byte of a multi-byte delimiter inside a key: keep looking.
+                match memchr::memchr(b'=', &rest[eq..]) {
+                    Some(i) => return Some(eq + i),
+                    None => self.rest = &[],
                 }
-                continue;
-            }
-            return self.pair_at(rest, eq);
-        }
-    }
-}
-
-impl<'a> LeefAttributes<'a> {
-    /// The pair whose `=` is at `eq` in `rest`; advances past its value.
-    fn pair_at(&mut self, rest: &'a [u8], eq: usize) -> Option<(&'a [u8], &'a [u8])> {
-        let key = trim_spaces(rest.get(..eq)?);
-        let value_start = eq + 1;
-        let end = match self.delimiter.as_bytes() {
-            [d] => value_end_single(rest, value_start, *d),
-            d => value_end(rest, value_start, d),
-        };
-        match end {
-            Some((d, next_eq)) => {
-                self.rest = rest.get(d + self.delimiter.as_bytes().len()..)?;
-                self.next_eq = next_eq;
-                Some((key, rest.get(value_start..d)?))
-            }
-            None => {
-                self.rest = &[];
-                Some((key, rest.get(value_start..)?))
             }
         }
     }
 }
 
-/// Where the value starting at `from` ends: the first delimiter that is followed by `key=`,
-/// by another delimiter, or by nothing. Returns the delimiter's offset and, when a key
-/// follows, the offset of its `=` relative to the end of the delimiter.
-fn value_end(rest: &[u8], from: usize, delim: &[u8]) -> Option<(usize, Option<usize>)> {
-    let mut search = from;
+/// Where `value` ends: at the first delimiter that is followed by `key=`, by another
+/// delimiter, or by nothing. Returns the delimiter's offset and, when a key follows, the
+/// offset of its `=` after the delimiter. `None`: the value runs to the end.
+fn value_end(value: &[u8], delim: &[u8]) -> Option<(usize, Option<usize>)> {
+    let mut search = 0;
     loop {
-        let d = search + memmem::find(rest.get(search..)?, delim)?;
-        let after = rest.get(d + delim.len()..)?;
+        let at = search + memmem::find(value.get(search..)?, delim)?;
+        let after = value.get(at + delim.len()..)?;
         let next_eq = key_end(after);
         if next_eq.is_some() || after.is_empty() || after.starts_with(delim) {
-            return Some((d, next_eq));
+            return Some((at, next_eq));
         }
-        search = d + delim.len();
+        search = at + delim.len();
     }
 }
 
-/// [`value_end`] for a one-byte delimiter (TAB, `^`, `|`: nearly every record), which
-/// the SWAR [`find_byte`] finds without a vector search's set-up.
-fn value_end_single(rest: &[u8], from: usize, delim: u8) -> Option<(usize, Option<usize>)> {
-    let mut search = from;
+/// [`value_end`] for a one-byte delimiter (TAB, `^`, `|`: nearly every record), found by
+/// the SWAR [`find_byte`] without a vector search's set-up.
+#[inline]
+fn value_end_single(value: &[u8], delim: u8) -> Option<(usize, Option<usize>)> {
+    let mut search = 0;
     loop {
-        let d = search + find_byte(delim, rest.get(search..)?)?;
-        let after = rest.get(d + 1..)?;
+        let at = search + find_byte(delim, value.get(search..)?)?;
+        let after = value.get(at + 1..)?;
         let next_eq = key_end(after);
         if next_eq.is_some() || after.first().is_none_or(|&c| c == delim) {
-            return Some((d, next_eq));
+            return Some((at, next_eq));
         }
-        search = d + 1;
+        search = at + 1;
     }
 }
 
 /// Position of the first `b` in `hay`. Most LEEF values are a few bytes long, shorter than
 /// a vector search's set-up, so the first [`WORD_SCAN`] bytes are searched eight at a time in
 /// a `u64` (SWAR); only longer values (rendered messages) are handed to `memchr`.
+#[inline]
 pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
     const WORD_SCAN: usize = 32;
     let head = &hay[..hay.len().min(WORD_SCAN)];
@@ -362,6 +385,7 @@ const KEY_BYTES: [bool; 256] = {
 const MAX_KEY: usize = 80;
 
 /// When `s` starts with `key=`, the position of its `=`.
+#[inline]
 pub(crate) fn key_end(s: &[u8]) -> Option<usize> {
     let head = &s[..s.len().min(MAX_KEY)];
     let i = head.iter().position(|&c| !KEY_BYTES[c as usize])?;
@@ -405,12 +429,42 @@ pub(crate) fn parse_event_time(value: &[u8]) -> Option<i64> {
         .or_else(|| time::parse_month_day_year_ms(v))
 }
 
+/// What an attribute name means to [`extract`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LeefKey {
+    /// A Windows-named field ([`slot_for_name`]).
+    Slot(FieldSlot),
+    /// The generic LEEF/QRadar keys of [`Fallbacks`] (exact case).
+    User,
+    Src,
+    IdentSrc,
+    IdentHost,
+    DevTime,
+    EventTime,
+    Message,
+}
+
+/// Every attribute of every record is looked up here. No fallback name is also a Windows
+/// field name (a test checks), so the order of the two lookups does not matter.
+fn classify_key(key: &[u8]) -> Option<LeefKey> {
+    match key {
+        b"usrName" => Some(LeefKey::User),
+        b"src" => Some(LeefKey::Src),
+        b"identSrc" => Some(LeefKey::IdentSrc),
+        b"identHostName" => Some(LeefKey::IdentHost),
+        b"devTime" => Some(LeefKey::DevTime),
+        b"EventTime" => Some(LeefKey::EventTime),
+        b"Message" | b"msg" => Some(LeefKey::Message),
+        _ => slot_for_name(key).map(LeefKey::Slot),
+    }
+}
+
 pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseError> {
     let record = parse(body)?;
     let header_id = trim_spaces(record.event_id);
     if !header_id.is_empty() && header_id.iter().all(u8::is_ascii_digit) {
         if let Some(id) = text(header_id) {
-            out.set_slot(crate::fields::FieldSlot::EventId, Cow::Borrowed(id));
+            out.set_slot(FieldSlot::EventId, Cow::Borrowed(id));
         }
     }
     if out.is_other_windows_event() {
@@ -418,19 +472,13 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
     }
     let mut fb = Fallbacks::default();
     for (key, value) in record.attributes() {
-        match key {
-            b"usrName" => fb.user = Some(value),
-            b"src" => fb.src = Some(value),
-            b"identSrc" => fb.ident_src = Some(value),
-            b"identHostName" => fb.ident_host = Some(value),
-            b"devTime" => fb.dev_time = Some(value),
-            b"EventTime" => fb.event_time = Some(value),
-            b"Message" | b"msg" => fb.message = Some(value),
-            _ => {
-                // Only values of known names are UTF-8-checked.
-                let Some(slot) = slot_for_name(key) else {
+        match classify_key(key) {
+            Some(LeefKey::Slot(slot)) => {
+                // A filled slot keeps its first value: skip the UTF-8 check too.
+                if out.has_slot(slot) {
                     continue;
-                };
+                }
+                // Only values of known names are UTF-8-checked.
                 if let Some(v) = text(value) {
                     out.set_slot(slot, Cow::Borrowed(v));
                     if out.is_other_windows_event() {
@@ -438,6 +486,14 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
                     }
                 }
             }
+            Some(LeefKey::User) => fb.user = Some(value),
+            Some(LeefKey::Src) => fb.src = Some(value),
+            Some(LeefKey::IdentSrc) => fb.ident_src = Some(value),
+            Some(LeefKey::IdentHost) => fb.ident_host = Some(value),
+            Some(LeefKey::DevTime) => fb.dev_time = Some(value),
+            Some(LeefKey::EventTime) => fb.event_time = Some(value),
+            Some(LeefKey::Message) => fb.message = Some(value),
+            None => {}
         }
     }
     apply_fallbacks(&fb, out);
@@ -448,7 +504,6 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
 }
 
 fn apply_fallbacks<'a>(fb: &Fallbacks<'a>, out: &mut WinFields<'a>) {
-    use crate::fields::FieldSlot;
     let fill = |slot: FieldSlot, v: Option<&'a [u8]>, out: &mut WinFields<'a>| {
         if let Some(s) = v.map(trim_spaces).filter(|s| !s.is_empty()).and_then(text) {
             out.set_slot(slot, Cow::Borrowed(s));
@@ -601,6 +656,29 @@ mod tests {
     }
 
     #[test]
+    fn fallback_keys_are_exact_case_and_never_windows_field_names() {
+        for key in [
+            &b"usrName"[..],
+            b"src",
+            b"identSrc",
+            b"identHostName",
+            b"devTime",
+            b"EventTime",
+            b"Message",
+            b"msg",
+        ] {
+            assert_eq!(slot_for_name(key), None);
+            assert!(matches!(classify_key(key), Some(k) if !matches!(k, LeefKey::Slot(_))));
+            assert_eq!(classify_key(&key.to_ascii_uppercase()), None);
+        }
+        assert_eq!(
+            classify_key(b"targetusername"),
+            Some(LeefKey::Slot(FieldSlot::TargetUser))
+        );
+        assert_eq!(classify_key(b"SubjectUserName"), None);
+    }
+
+    #[test]
     fn other_event_ids_stop_early() {
         let f = record("LEEF:1.0|NXLog|Sec|1|4624|TargetUserName=jdoe\tIpAddress=10.0.0.1");
         assert_eq!(f.event_id, Some(4624));
@@ -637,5 +715,107 @@ mod tests {
         assert!(!looks_like(b"xLEEF:1.0|a"));
         let rec = parse(b"nxlog: LEEF:1.0|a|b|c|4625|x=1").unwrap();
         assert_eq!(rec.event_id, b"4625");
+    }
+
+    /// A pair, the rest after its value, and the next pair's `=` when already known.
+    type Step<'a> = ((&'a [u8], &'a [u8]), &'a [u8], Option<usize>);
+
+    /// The attribute iterator as it was before it was tuned (a byte-by-byte scan), kept as
+    /// the reference the tuned one must agree with on any input.
+    fn reference_pairs<'a>(
+        attributes: &'a [u8],
+        delimiter: Delimiter,
+    ) -> Vec<(&'a [u8], &'a [u8])> {
+        let delim = delimiter.as_bytes();
+        let dlen = delim.len();
+        let mut out = Vec::new();
+        let mut rest = attributes;
+        let mut next_eq: Option<usize> = None;
+        let pair_at = |rest: &'a [u8], eq: usize| -> Step<'a> {
+            let key = trim_spaces(&rest[..eq]);
+            let value_start = eq + 1;
+            let mut search = value_start;
+            while let Some(d) = rest
+                .get(search..)
+                .and_then(|s| memmem::find(s, delim))
+                .map(|i| search + i)
+            {
+                let after = &rest[d + dlen..];
+                let next_eq = key_end(after);
+                if next_eq.is_some() || after.is_empty() || after.starts_with(delim) {
+                    return ((key, &rest[value_start..d]), after, next_eq);
+                }
+                search = d + dlen;
+            }
+            ((key, &rest[value_start..]), &[][..], None)
+        };
+        loop {
+            let eq = match next_eq.take() {
+                Some(eq) => eq,
+                None => loop {
+                    if rest.is_empty() {
+                        return out;
+                    }
+                    let Some(eq) = rest.iter().position(|&c| c == b'=' || c == delim[0]) else {
+                        return out;
+                    };
+                    if rest[eq] == b'=' {
+                        break eq;
+                    }
+                    if rest[eq..].starts_with(delim) {
+                        rest = &rest[eq + dlen..];
+                    } else {
+                        match memchr::memchr(b'=', &rest[eq..]) {
+                            Some(i) => break eq + i,
+                            None => return out,
+                        }
+                    }
+                },
+            };
+            let (pair, after, ne) = pair_at(rest, eq);
+            out.push(pair);
+            rest = after;
+            next_eq = ne;
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tuned_attribute_scan_agrees_with_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "k", "Key_1", "a.b", "x-y", "=", "==", " ", "\t", "|", "^", "#011", "¦",
+                    "TargetUserName", "v a l", "-", "[0]", "@", "\\", "é", "\n",
+                ]),
+                0..40,
+            ),
+            delimiter in proptest::sample::select(vec!["\t", "|", "^", "#011", "¦", "-", "x"]),
+            long_value in 0usize..3,
+        ) {
+            let mut text = pieces.concat();
+            // Values longer than the SWAR window (32 bytes) take the memchr path.
+            text.push_str(&"v".repeat(long_value * 40));
+            text.push_str(&pieces.iter().rev().copied().collect::<String>());
+            let delimiter = Delimiter::from_bytes(delimiter.as_bytes()).unwrap();
+            let record = LeefRecord {
+                version: b"2.0",
+                vendor: b"",
+                product: b"",
+                product_version: b"",
+                event_id: b"",
+                delimiter,
+                attributes: text.as_bytes(),
+            };
+            let tuned: Vec<_> = record.attributes().collect();
+            proptest::prop_assert_eq!(tuned, reference_pairs(text.as_bytes(), delimiter));
+        }
+
+        #[test]
+        fn find_byte_agrees_with_memchr(
+            hay in proptest::collection::vec(proptest::sample::select(vec![0u8, 9, 61, 94, 124, 128, 255]), 0..100),
+            b in proptest::sample::select(vec![0u8, 9, 61, 94, 124, 128, 255]),
+        ) {
+            proptest::prop_assert_eq!(find_byte(b, &hay), memchr::memchr(b, &hay));
+        }
     }
 }

@@ -59,14 +59,15 @@ impl Format {
 /// `None` means "no structured payload": the message is plain text of its header's format.
 pub fn detect(body: &[u8]) -> Option<Format> {
     let b = trim_start(body);
-    if b.starts_with(b"LEEF:") {
-        return Some(Format::Leef);
-    }
-    if b.starts_with(b"CEF:") {
-        return Some(Format::Cef);
-    }
     if b.first() == Some(&b'{') || is_json_array_start(b) {
         return Some(Format::Json);
+    }
+    // Both look a little past a short tag (`nxlog: LEEF:…`) and require a version digit.
+    if leef::looks_like(b) {
+        return Some(Format::Leef);
+    }
+    if cef::looks_like(b) {
+        return Some(Format::Cef);
     }
     if snare::looks_like(b) {
         return Some(Format::Snare);
@@ -76,19 +77,6 @@ pub fn detect(body: &[u8]) -> Option<Format> {
     }
     if wintext::looks_like(b) {
         return Some(Format::Text);
-    }
-    // Some senders put a tag before the structured payload (`MSWinEventLog` after a program
-    // name, `LEEF:` after `tag:`); look for the markers a little further in.
-    let window = &b[..b.len().min(64)];
-    if let Some(i) = memchr::memmem::find(window, b"LEEF:") {
-        if i > 0 && window[i - 1] == b' ' {
-            return Some(Format::Leef);
-        }
-    }
-    if let Some(i) = memchr::memmem::find(window, b"CEF:") {
-        if i > 0 && window[i - 1] == b' ' {
-            return Some(Format::Cef);
-        }
     }
     None
 }

@@ -223,8 +223,9 @@ impl Appliance {
         };
         let detect = new.detect_config().map_err(|e| anyhow::anyhow!("{e}"))?;
         // Outputs first: a new output that cannot be built rejects the reload untouched.
-        // Metrics of outputs built now go to a scratch registry: the served registry is
-        // frozen once shared (see the report / README: exported after the next restart).
+        // The served registry is frozen once shared, so this registry is a scratch one; the
+        // network outputs' metrics are still exported: their collector, registered at
+        // start-up, finds every live output at scrape time (output/net/metrics.rs).
         let old_outputs = self.outputs.current();
         let mut scratch = Registry::default();
         let outputs = build_outputs(&new, &old_outputs, &mut scratch)?;

@@ -229,3 +229,6 @@ pub fn send_test_event(cfg: &OutputConfig, now_ms: i64) -> anyhow::Result<&'stat
     format.test_event(now_ms, crate::clock::random_uuid_v4(), &mut line);
     send_once(&transport, &line)
 }
+
+#[cfg(test)]
+mod tests;
