@@ -85,7 +85,15 @@ fn memory_figures(names: &[String]) {
         return;
     }
     println!("detector memory (counting allocator, net bytes requested per tracked pair):");
-    for (sources, per_source) in [(1_000_000, 1), (100_000, 14), (10_000, 50), (10_000, 99)] {
+    // 1 000 000 one-name sources sit just past a doubling of the shard tables (about half
+    // full); 900 000 sit just below it (about 86 % full): the two bound the table's share.
+    for (sources, per_source) in [
+        (1_000_000, 1),
+        (900_000, 1),
+        (100_000, 14),
+        (10_000, 50),
+        (10_000, 99),
+    ] {
         let (per_pair, estimate) = bytes_per_pair(names, sources, per_source);
         println!(
             "  {sources:>9} sources x {per_source:>3} usernames: {per_pair:7.1} B per (source, username) \
@@ -277,6 +285,24 @@ fn cpu_figures(names: &[String]) {
                 black_box(e.observe(&event(t, source(s), &names[(s as usize + n) % NAMES]), t));
             });
         }
+    }
+    let label = "new source at 1M cap (flood)";
+    if selected(label) {
+        const CAP: u32 = 1_000_000;
+        let e = engine(CAP as usize);
+        populate(&e, names, CAP, 1);
+        // Every event is a source never seen before: each insert must make room (a
+        // spoofed-address flood). Enough events for several eviction batches.
+        cpu_rate(label, 1_000_000, |k| {
+            let s = CAP + 1 + k as u32;
+            let t = T0 + 1 + k as i64;
+            black_box(e.observe(&event(t, source(s), &names[0]), t));
+        });
+        let stats = e.stats();
+        println!(
+            "    (evicted {} sources, tracked {})",
+            stats.evicted_sources, stats.tracked_sources
+        );
     }
     let label = "ignored code";
     if selected(label) {

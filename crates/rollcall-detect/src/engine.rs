@@ -9,9 +9,11 @@
 //!   with its failures: newest failure older than `now − 2·window − skew` (an accepted
 //!   event is at least `now − window − skew`). Expiry therefore never changes what is
 //!   reported, provided `now` does not go backwards.
-//! * At `max_sources`, inserting a new source first evicts, in one batch of
-//!   `max_sources / 64` (at least one), the sources whose newest failure is oldest. The cap
-//!   is soft by at most the number of threads inserting at the same instant.
+//! * At `max_sources`, inserting a new source first evicts, in one batch of about
+//!   `max_sources / 8` (at least one), the sources whose newest failure is oldest (exactly
+//!   those below 4 096 sources; above, by an age cut-off estimated from a sample, see
+//!   `make_room`). The cap is soft by at most the number of threads inserting at the same
+//!   instant.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,11 +26,68 @@ use rollcall_parse::AuthEvent;
 use crate::attribute::{client_host_hash, excluded_username, in_any, unusable_ip, usable_name};
 use crate::config::DetectConfig;
 use crate::hashing::{HashKey, KeyedState};
+use crate::hosts::HostNames;
 use crate::ids::IdSource;
+use crate::key::TableKey;
 use crate::offense::{Attribution, Offense, SourceKey, Tier};
 use crate::relay::PeerTracker;
 use crate::source::{Effect, Observation, Rule, SourceState};
 use crate::stats::{Counter, Counters, EngineStats};
+
+/// One eviction batch removes about `max_sources / EVICTION_FRACTION` sources.
+const EVICTION_FRACTION: usize = 8;
+/// Sources sampled to find an eviction batch's age cut-off: the batch then holds 1/8 of the
+/// sources to within about half a percent of them.
+const EVICTION_SAMPLE: usize = 4096;
+
+/// Which sources one eviction pass removes: those whose newest failure is older than
+/// `cutoff`, then those at `cutoff` while `ties_left` lasts, never more than `limit` in all
+/// (a sampling error cannot evict much more than asked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct EvictionPlan {
+    cutoff: i64,
+    ties_left: usize,
+    limit: usize,
+}
+
+impl EvictionPlan {
+    /// The plan for evicting `batch` of `len` sources, from the newest-failure times of a
+    /// sample of them (the whole map when `sample.len() == len`, which makes it exact).
+    fn from_sample(sample: &mut [i64], len: usize, batch: usize) -> Option<EvictionPlan> {
+        let n = sample.len();
+        if n == 0 || batch == 0 {
+            return None;
+        }
+        let len = len.max(n);
+        // The sample's share of the batch, rounded up so that it is at least one source.
+        let share = (batch.min(len) as u128 * n as u128).div_ceil(len as u128) as usize;
+        let k = share.clamp(1, n) - 1;
+        let (_, cutoff, _) = sample.select_nth_unstable(k);
+        let cutoff = *cutoff;
+        let older = sample.iter().filter(|t| **t < cutoff).count();
+        let older_estimate = (older as u128 * len as u128 / n as u128) as usize;
+        Some(EvictionPlan {
+            cutoff,
+            ties_left: batch.saturating_sub(older_estimate).max(1),
+            limit: batch.saturating_add(batch / 2).max(1),
+        })
+    }
+
+    /// Whether the source with newest failure `newest_ms` goes (counts it if so).
+    fn evicts(&mut self, newest_ms: i64) -> bool {
+        if self.limit == 0 {
+            return false;
+        }
+        let evict = newest_ms < self.cutoff || (newest_ms == self.cutoff && self.ties_left > 0);
+        if evict {
+            if newest_ms == self.cutoff {
+                self.ties_left -= 1;
+            }
+            self.limit -= 1;
+        }
+        evict
+    }
+}
 
 /// Stripes of configuration and counters; a thread always uses the same one.
 const STRIPES: usize = 16;
@@ -44,10 +103,11 @@ struct Stripe {
 /// The T1589 account-enumeration detector. `Send + Sync`: share it with `Arc`.
 pub struct Engine {
     stripes: Box<[Stripe]>,
-    pub(crate) sources: DashMap<SourceKey, Box<SourceState>, KeyedState>,
+    pub(crate) sources: DashMap<TableKey, Box<SourceState>, KeyedState>,
     pub(crate) tracked: AtomicUsize,
     pub(crate) peers: PeerTracker,
     pub(crate) hash_key: HashKey,
+    host_names: HostNames,
     ids: Box<dyn IdSource>,
     evicting: Mutex<()>,
 }
@@ -87,6 +147,7 @@ impl Engine {
             tracked: AtomicUsize::new(0),
             peers: PeerTracker::default(),
             hash_key: key,
+            host_names: HostNames::default(),
             ids,
             evicting: Mutex::new(()),
         }
@@ -170,12 +231,14 @@ impl Engine {
             attribution,
             relay,
             host,
+            host_names: &self.host_names,
         };
         let rule = Rule {
             window_ms: cfg.window_ms,
             tiers: cfg.tiers,
             sample_size: cfg.sample_size,
         };
+        let key = TableKey::from(key);
         if self.tracked.load(Ordering::Relaxed) >= cfg.max_sources.max(1)
             && !self.sources.contains_key(&key)
         {
@@ -189,10 +252,10 @@ impl Engine {
         let effect = state.observe(&obs, &rule);
         self.account(effect, counters);
         let tier = effect.alert?;
-        if state.detection_id.is_none() {
-            state.detection_id = Some(self.ids.next_id());
+        if state.detection_id().is_none() {
+            state.set_detection_id(self.ids.next_id());
         }
-        let offense = state.offense(key, tier, now_ms);
+        let offense = state.offense(&key.source_key(), tier, now_ms);
         if tier == Tier::Critical {
             state.saturate();
         }
@@ -219,8 +282,17 @@ impl Engine {
         }
     }
 
-    /// Evicts the sources whose newest failure is oldest, in one batch. Only one thread
-    /// evicts at a time; the others go on (the cap is soft by a few sources meanwhile).
+    /// Evicts about `max_sources / 8` of the sources whose newest failure is oldest, in one
+    /// batch. Only one thread evicts at a time; the others go on (the cap is soft by a few
+    /// sources meanwhile).
+    ///
+    /// Cost: the age cut-off is the matching quantile of a sample of at most
+    /// `EVICTION_SAMPLE` sources (one partial iteration), then one `retain` pass removes the
+    /// sources older than it. The pass touches every source, but it runs once per
+    /// `max_sources / 8` new sources, so a flood of new sources at the cap costs O(1)
+    /// amortised per insert (8 entry visits). The sample is taken in table order, which
+    /// the keyed hash makes unrelated to age and unpredictable to an attacker. Below
+    /// `EVICTION_SAMPLE` sources the sample is the whole map and the batch is exact.
     fn make_room(&self, max_sources: usize, counters: &Counters) {
         let _guard = match self.evicting.try_lock() {
             Ok(g) => g,
@@ -231,26 +303,22 @@ impl Engine {
         if len < max_sources {
             return;
         }
-        let batch = (max_sources / 64).max(1) + (len - max_sources);
+        let batch = (max_sources / EVICTION_FRACTION).max(1) + (len - max_sources);
         // Each `iter` step holds one shard's read lock; no other map call happens meanwhile.
-        let mut times: Vec<i64> = self.sources.iter().map(|e| e.newest_ms).collect();
-        if times.is_empty() {
+        let mut sample: Vec<i64> = self
+            .sources
+            .iter()
+            .take(EVICTION_SAMPLE)
+            .map(|e| e.newest_ms)
+            .collect();
+        let plan = EvictionPlan::from_sample(&mut sample, len, batch);
+        let Some(mut plan) = plan else {
             return;
-        }
-        let k = batch.min(times.len()) - 1;
-        let (_, cutoff, _) = times.select_nth_unstable(k);
-        let cutoff = *cutoff;
-        let older = times.iter().filter(|t| **t < cutoff).count();
-        let mut ties_left = batch.saturating_sub(older);
+        };
         let mut removed = 0usize;
         self.sources.retain(|_, s| {
-            let evict = s.newest_ms < cutoff || (s.newest_ms == cutoff && ties_left > 0);
-            if evict {
-                if s.newest_ms == cutoff {
-                    ties_left -= 1;
-                }
-                removed += 1;
-            }
+            let evict = plan.evicts(s.newest_ms);
+            removed += usize::from(evict);
             !evict
         });
         self.tracked.fetch_sub(removed, Ordering::Relaxed);
@@ -316,7 +384,7 @@ impl Engine {
     pub fn state_bytes(&self) -> usize {
         self.sources
             .iter()
-            .map(|e| std::mem::size_of::<SourceKey>() + e.value().heap_bytes())
+            .map(|e| std::mem::size_of::<TableKey>() + e.value().heap_bytes())
             .sum()
     }
 }
@@ -324,6 +392,62 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn evicted(plan: &mut EvictionPlan, times: &[i64]) -> Vec<i64> {
+        times.iter().copied().filter(|t| plan.evicts(*t)).collect()
+    }
+
+    #[test]
+    fn a_whole_map_sample_evicts_exactly_the_oldest() {
+        let times = [50, 10, 40, 10, 30, 20, 10];
+        for batch in 1..=times.len() {
+            let mut sample = times.to_vec();
+            let mut plan = EvictionPlan::from_sample(&mut sample, times.len(), batch).unwrap();
+            let mut got = evicted(&mut plan, &times);
+            got.sort_unstable();
+            let mut want = times.to_vec();
+            want.sort_unstable();
+            want.truncate(batch);
+            assert_eq!(got, want, "batch {batch}");
+        }
+    }
+
+    #[test]
+    fn all_equal_times_evict_the_batch_not_everything() {
+        let times = vec![7i64; 1000];
+        let mut sample = times[..100].to_vec();
+        let mut plan = EvictionPlan::from_sample(&mut sample, times.len(), 125).unwrap();
+        assert_eq!(evicted(&mut plan, &times).len(), 125);
+    }
+
+    #[test]
+    fn a_sampled_cutoff_evicts_about_the_batch_and_never_past_the_limit() {
+        // 100 000 distinct times in a scrambled order; a 4 096-entry prefix as the sample.
+        let times: Vec<i64> = (0..100_000u64)
+            .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as i64)
+            .collect();
+        let batch = 12_500;
+        let mut sample = times[..EVICTION_SAMPLE].to_vec();
+        let mut plan = EvictionPlan::from_sample(&mut sample, times.len(), batch).unwrap();
+        let cutoff = plan.cutoff;
+        let got = evicted(&mut plan, &times);
+        assert!(
+            got.len() >= batch * 9 / 10 && got.len() <= batch * 3 / 2,
+            "{}",
+            got.len()
+        );
+        assert!(got.iter().all(|t| *t <= cutoff));
+        // A sample that badly misjudges the ages (all of it young) is held to the limit.
+        let mut young = vec![i64::MAX; 64];
+        let mut plan = EvictionPlan::from_sample(&mut young, times.len(), batch).unwrap();
+        assert_eq!(evicted(&mut plan, &times).len(), batch + batch / 2);
+    }
+
+    #[test]
+    fn an_empty_sample_or_batch_plans_nothing() {
+        assert_eq!(EvictionPlan::from_sample(&mut [], 10, 3), None);
+        assert_eq!(EvictionPlan::from_sample(&mut [1, 2], 2, 0), None);
+    }
 
     #[test]
     fn engine_is_send_and_sync() {

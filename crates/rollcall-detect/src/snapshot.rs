@@ -23,6 +23,7 @@ use crate::config::DetectConfig;
 use crate::engine::Engine;
 use crate::hashing::HashKey;
 use crate::ids::IdSource;
+use crate::key::TableKey;
 use crate::offense::{Attribution, SourceKey, Tier};
 use crate::relay::PeerState;
 use crate::source::SourceState;
@@ -138,39 +139,32 @@ fn unhex(text: &str) -> Option<[u8; 16]> {
     Some(out)
 }
 
-fn record(key: &SourceKey, s: &SourceState) -> SourceRecord {
+fn record(key: &TableKey, s: &SourceState) -> SourceRecord {
     let saturated = s.saturated();
     SourceRecord {
-        key: match key {
-            SourceKey::Ip(ip) => KeyRecord::Ip(*ip),
-            SourceKey::Workstation(w) => KeyRecord::Workstation(w.clone()),
+        key: match key.source_key() {
+            SourceKey::Ip(ip) => KeyRecord::Ip(ip),
+            SourceKey::Workstation(w) => KeyRecord::Workstation(w),
         },
         attribution: s.attribution.as_str().to_string(),
         newest_ms: s.newest_ms,
         alerted: s.alerted.map(|t| t.as_str().to_string()),
-        detection_id: s.detection_id.as_ref().map(hex),
+        detection_id: s.detection_id().as_ref().map(hex),
         codes: s
             .window
             .code_table()
+            .into_iter()
             .map(|c| (c.value, style_name(c.style).to_string()))
             .collect(),
-        failures: s
-            .window
-            .failures()
-            .map(|f| (f.time_ms, f.name(), f.code_slot()))
-            .collect(),
-        samples: s
-            .window
-            .sample_entries()
-            .map(|(n, sp)| (n, sp.to_string()))
-            .collect(),
+        failures: s.window.failure_parts(),
+        samples: s.window.sample_entries(),
         frozen_names: if saturated {
-            s.window.names().iter().collect()
+            s.window.name_ids()
         } else {
             Vec::new()
         },
-        relays: s.relays.clone(),
-        hosts: s.hosts.iter().map(|h| h.to_string()).collect(),
+        relays: s.relays().to_vec(),
+        hosts: s.hosts().map(str::to_string).collect(),
     }
 }
 
@@ -205,15 +199,15 @@ fn state_from(r: SourceRecord) -> Result<(SourceKey, SourceState), String> {
         SlidingWindow::from_parts(codes, r.failures, r.samples)
             .ok_or("inconsistent window (code slot out of range or too many failures)")?
     };
-    let state = SourceState {
-        newest_ms: r.newest_ms,
+    let state = SourceState::from_parts(
+        r.newest_ms,
         attribution,
         alerted,
         detection_id,
         window,
-        relays: r.relays,
-        hosts: r.hosts.into_iter().map(String::into_boxed_str).collect(),
-    };
+        r.relays,
+        r.hosts,
+    );
     Ok((key, state))
 }
 
@@ -305,7 +299,11 @@ impl Engine {
             match serde_json::from_str::<Line>(&line).map_err(|e| corrupt(n, e.to_string()))? {
                 Line::Source(r) => {
                     let (key, state) = state_from(*r).map_err(|e| corrupt(n, e))?;
-                    if engine.sources.insert(key, Box::new(state)).is_none() {
+                    if engine
+                        .sources
+                        .insert(TableKey::from(key), Box::new(state))
+                        .is_none()
+                    {
                         engine.tracked.fetch_add(1, Ordering::Relaxed);
                     }
                     restored += 1;

@@ -10,10 +10,12 @@
 //! the "username set capped past the top tier" of DESIGN.md.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use rollcall_parse::FailureCode;
 
 use crate::config::Tiers;
+use crate::hosts::HostNames;
 use crate::offense::{duration_minutes, enum_rate_per_min, Attribution, Offense, SourceKey};
 use crate::offense::{Tier, RULE_ID};
 use crate::window::{name_id, push_exact, SlidingWindow};
@@ -33,6 +35,8 @@ pub(crate) struct Observation<'e> {
     pub attribution: Attribution,
     pub relay: Option<IpAddr>,
     pub host: Option<&'e str>,
+    /// Where a source's first reporting host is shared from.
+    pub host_names: &'e HostNames,
 }
 
 /// Parameters of the rule that a source update needs.
@@ -56,30 +60,96 @@ pub(crate) struct Effect {
     pub alert: Option<Tier>,
 }
 
+/// One tracked source. Kept small because a million of them may be tracked, most holding
+/// a single failure: what few sources need (a detection id, relays, a second reporting
+/// host) lives in `extras`, allocated on first use.
 #[derive(Clone, Debug)]
 pub(crate) struct SourceState {
     /// Newest failure time of the campaign: the window is [newest − window, newest].
     pub newest_ms: i64,
+    pub window: SlidingWindow,
+    /// The first reporting host of the campaign (nearly every source has exactly one),
+    /// shared between sources (a thin pointer: `Arc<str>` would take 16 bytes).
+    first_host: Option<Arc<String>>,
+    extras: Option<Box<Extras>>,
     pub attribution: Attribution,
     /// Highest tier reported in this campaign.
     pub alerted: Option<Tier>,
-    pub detection_id: Option<[u8; 16]>,
-    pub window: SlidingWindow,
-    pub relays: Vec<IpAddr>,
-    pub hosts: Vec<Box<str>>,
+}
+
+/// The rarely needed part of a source.
+#[derive(Clone, Debug, Default)]
+struct Extras {
+    detection_id: Option<[u8; 16]>,
+    relays: Vec<IpAddr>,
+    /// Reporting hosts after the first.
+    more_hosts: Vec<Box<str>>,
 }
 
 impl SourceState {
     pub(crate) fn new(first: &Observation<'_>) -> SourceState {
         SourceState {
             newest_ms: first.time_ms,
+            window: SlidingWindow::default(),
+            first_host: None,
+            extras: None,
             attribution: first.attribution,
             alerted: None,
-            detection_id: None,
-            window: SlidingWindow::default(),
-            relays: Vec::new(),
-            hosts: Vec::new(),
         }
+    }
+
+    /// A source restored from its parts (a snapshot).
+    pub(crate) fn from_parts(
+        newest_ms: i64,
+        attribution: Attribution,
+        alerted: Option<Tier>,
+        detection_id: Option<[u8; 16]>,
+        window: SlidingWindow,
+        relays: Vec<IpAddr>,
+        hosts: Vec<String>,
+    ) -> SourceState {
+        let mut hosts = hosts.into_iter().map(String::into_boxed_str);
+        let first_host = hosts.next().map(|h| Arc::new(String::from(h)));
+        let more_hosts: Vec<Box<str>> = hosts.collect();
+        let extras =
+            (detection_id.is_some() || !relays.is_empty() || !more_hosts.is_empty()).then(|| {
+                Box::new(Extras {
+                    detection_id,
+                    relays,
+                    more_hosts,
+                })
+            });
+        SourceState {
+            newest_ms,
+            window,
+            first_host,
+            extras,
+            attribution,
+            alerted,
+        }
+    }
+
+    fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    pub(crate) fn detection_id(&self) -> Option<[u8; 16]> {
+        self.extras.as_ref().and_then(|x| x.detection_id)
+    }
+
+    pub(crate) fn set_detection_id(&mut self, id: [u8; 16]) {
+        self.extras_mut().detection_id = Some(id);
+    }
+
+    pub(crate) fn relays(&self) -> &[IpAddr] {
+        self.extras.as_ref().map_or(&[], |x| &x.relays)
+    }
+
+    /// Reporting hosts in the order first seen.
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = &str> + '_ {
+        let more = self.extras.as_ref().map_or(&[][..], |x| &x.more_hosts[..]);
+        let first = self.first_host.as_deref().map(String::as_str);
+        first.into_iter().chain(more.iter().map(|h| &**h))
     }
 
     /// Past the top tier: only the newest time and the frozen names are kept.
@@ -100,7 +170,7 @@ impl SourceState {
         self.newest_ms = self.newest_ms.max(o.time_ms);
         self.attribution = o.attribution;
         if self.saturated() {
-            effect.capped = !self.window.names().contains(name_id(o.name_hash));
+            effect.capped = !self.window.contains_name(name_id(o.name_hash));
             return effect;
         }
         if self
@@ -127,23 +197,25 @@ impl SourceState {
     fn start_campaign(&mut self, time_ms: i64) {
         self.newest_ms = time_ms;
         self.alerted = None;
-        self.detection_id = None;
         self.window = SlidingWindow::default();
-        self.relays = Vec::new();
-        self.hosts = Vec::new();
+        self.first_host = None;
+        self.extras = None;
     }
 
     fn note_relay_and_host(&mut self, o: &Observation<'_>) {
         if let Some(peer) = o.relay {
-            if self.relays.len() < MAX_RELAYS && !self.relays.contains(&peer) {
-                push_exact(&mut self.relays, peer);
+            let relays = self.relays();
+            if relays.len() < MAX_RELAYS && !relays.contains(&peer) {
+                push_exact(&mut self.extras_mut().relays, peer);
             }
         }
         if let Some(host) = o.host {
-            if self.hosts.len() < MAX_REPORTING_HOSTS
-                && !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+            if self.first_host.is_none() {
+                self.first_host = Some(o.host_names.get(host));
+            } else if self.hosts().count() < MAX_REPORTING_HOSTS
+                && !self.hosts().any(|h| h.eq_ignore_ascii_case(host))
             {
-                push_exact(&mut self.hosts, Box::from(host));
+                push_exact(&mut self.extras_mut().more_hosts, Box::from(host));
             }
         }
     }
@@ -167,29 +239,47 @@ impl SourceState {
             tier,
             codes: self.window.code_counts(),
             sample_usernames: self.window.sample_usernames(),
-            relays: self.relays.clone(),
-            reporting_hosts: self.hosts.iter().map(|h| h.to_string()).collect(),
-            detection_id: self.detection_id.unwrap_or_default(),
+            relays: self.relays().to_vec(),
+            reporting_hosts: self.hosts().map(str::to_string).collect(),
+            detection_id: self.detection_id().unwrap_or_default(),
             detected_at_ms: now_ms,
         }
     }
 
-    /// Drops what a source past the top tier no longer needs.
+    /// Drops what a source past the top tier no longer needs (its detection id stays: it
+    /// is the campaign's identity).
     pub(crate) fn saturate(&mut self) {
         self.window.freeze_names();
-        self.relays = Vec::new();
-        self.hosts = Vec::new();
+        self.first_host = None;
+        self.extras = self.detection_id().map(|id| {
+            Box::new(Extras {
+                detection_id: Some(id),
+                ..Extras::default()
+            })
+        });
     }
 
     /// Approximate heap bytes held (the figure is exact for the vectors' capacities).
     pub(crate) fn heap_bytes(&self) -> usize {
+        let boxed = |h: &str| h.len() + std::mem::size_of::<Box<str>>();
         std::mem::size_of::<SourceState>()
             + self.window.heap_bytes()
-            + self.relays.capacity() * std::mem::size_of::<IpAddr>()
-            + self
-                .hosts
-                .iter()
-                .map(|h| h.len() + std::mem::size_of::<Box<str>>())
-                .sum::<usize>()
+            + self.extras.as_ref().map_or(0, |x| {
+                std::mem::size_of::<Extras>()
+                    + x.relays.capacity() * std::mem::size_of::<IpAddr>()
+                    + x.more_hosts.iter().map(|h| boxed(h)).sum::<usize>()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory figures in BENCHMARKS.md rest on these sizes (a million sources).
+    #[test]
+    fn per_source_state_stays_small() {
+        assert!(std::mem::size_of::<SlidingWindow>() <= 40);
+        assert!(std::mem::size_of::<SourceState>() <= 72);
     }
 }

@@ -410,6 +410,35 @@ fn codes_are_counted_per_code_and_unlisted_codes_ignored() {
 }
 
 #[test]
+fn a_flood_of_new_sources_at_a_large_cap_keeps_the_cap_and_the_busy_sources() {
+    // Above 4 096 sources the eviction cut-off is sampled: the cap must still hold, every
+    // eviction must be counted, and a source active during the flood must survive it.
+    const CAP: u32 = 20_000;
+    let e = engine(DetectConfig {
+        max_sources: CAP as usize,
+        ..small_tiers()
+    });
+    let addr = |i: u32| format!("10.{}.{}.{}", (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF);
+    let now = T0 + 200_000;
+    let mut inserted = 0u64;
+    for i in 0..(3 * CAP) {
+        e.observe(&failure(T0 + i64::from(i), &addr(i), "a"), now);
+        inserted += 1;
+        // 192.0.2.9 fails every 500 new sources, so it is never among the stalest.
+        if i % 500 == 0 {
+            e.observe(&failure(T0 + i64::from(i), "192.0.2.9", "a"), now);
+        }
+        assert!(e.stats().tracked_sources <= u64::from(CAP));
+    }
+    let s = e.stats();
+    assert_eq!(s.evicted_sources + s.tracked_sources, inserted + 1);
+    assert!(s.evicted_sources >= inserted + 1 - u64::from(CAP));
+    // The busy source kept its state: a second distinct name reaches Medium (2).
+    let o = e.observe(&failure(T0 + i64::from(3 * CAP), "192.0.2.9", "b"), now);
+    assert_eq!(o.map(|o| o.tier), Some(Tier::Medium));
+}
+
+#[test]
 fn max_sources_evicts_the_stalest_source() {
     let e = engine(DetectConfig {
         max_sources: 3,
@@ -574,6 +603,46 @@ fn snapshot_keeps_saturated_sources_and_relays() {
     assert!(run(&r, &[failure(T0 + 200_000, "203.0.113.7", "user3")]).is_empty());
     assert!(run(&r, &[failure(T0 + 200_001, "203.0.113.7", "new")]).is_empty());
     assert_eq!(r.stats().capped_usernames, 1);
+}
+
+#[test]
+fn a_version_1_snapshot_restores_into_the_compact_layout() {
+    // Written in the layout of the first engine (every source with its full tables): a
+    // one-failure source whose code table has an unused slot, a second reporting host and
+    // a relay; and a two-failure source already at Medium.
+    let text = include_str!("../testdata/snapshot_v1.txt");
+    let e = Engine::restore(
+        small_tiers(),
+        Box::new(SequentialIds::new()),
+        &mut text.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(e.stats().tracked_sources, 2);
+
+    let o = e
+        .observe(&failure(T0 + 1000, "203.0.113.7", "bob"), T0 + 1000)
+        .expect("a second distinct name reaches Medium");
+    assert_eq!(o.tier, Tier::Medium);
+    assert_eq!((o.unique_usernames, o.total_failures), (2, 2));
+    assert_eq!((o.first_seen_ms, o.last_seen_ms), (T0, T0 + 1000));
+    assert_eq!(o.sample_usernames, ["Alice", "bob"]);
+    assert_eq!(o.reporting_hosts, ["DC01", "dc02.example.com"]);
+    assert_eq!(o.relays, [ip("10.9.9.9")]);
+    let codes: Vec<(String, u64)> = o.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+    assert_eq!(codes, [("0xC0000064".to_string(), 2)]);
+
+    let mut ev = ws_failure(T0 + 2000, "WS7", "carol");
+    ev.host = Some("DC01".into());
+    let o = e
+        .observe(&ev, T0 + 2000)
+        .expect("a third name reaches High");
+    assert_eq!(o.tier, Tier::High);
+    assert_eq!(o.sample_usernames, ["u1", "u2", "carol"]);
+    assert_eq!(
+        o.detection_id[15], 0xab,
+        "the campaign keeps its restored id"
+    );
+    assert_eq!(o.reporting_hosts, ["DC01"]);
 }
 
 #[test]

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "rollcall", version, about = "Detects directory roll calls (MITRE ATT&CK T1589) in forwarded Windows and Azure logs and reports them to QRadar as LEEF")]
+#[command(
+    name = "rollcall",
+    version,
+    about = "Detects directory roll calls (MITRE ATT&CK T1589) in forwarded Windows and Azure logs and reports them to QRadar as LEEF"
+)]
 pub struct Cli {
     /// Config file for the default `run` command (absent: the embedded default).
     #[arg(long, global = false)]

@@ -42,6 +42,8 @@ const BACKOFF_INITIAL: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// A spool read error (disk trouble) is retried after this.
 const SPOOL_RETRY: Duration = Duration::from_secs(5);
+/// How often a new sender looks whether the previous one on its spool has stopped.
+const LEASE_POLL: Duration = Duration::from_millis(50);
 
 /// Written, not yet confirmed: everything before `upto`, the last of it written at `at`,
 /// in writes that started at `opened`.
@@ -94,8 +96,19 @@ impl Sender {
             }
         };
         let delivery = self.delivery.clone();
-        // A previous output on the same spool (before a reload) must stop first.
-        let _lease = delivery.lease.lock().unwrap_or_else(|p| p.into_inner());
+        // A previous output on the same spool (before a reload) must stop first. Polled, not
+        // a blocking lock: a sender told to stop while it waits must give up, or a shutdown
+        // that joins it would wait for whichever sender holds the lease.
+        let _lease = loop {
+            match delivery.lease.try_lock() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) if *self.stop.borrow() => return,
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    std::thread::sleep(LEASE_POLL);
+                }
+            }
+        };
         runtime.block_on(
             Loop {
                 sender: self,

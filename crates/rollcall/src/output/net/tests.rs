@@ -74,15 +74,15 @@ fn udp_sends_one_datagram_per_offense_and_empties_the_spool() {
         assert!(len <= rollcall_leef::DATAGRAM_MAX_BYTES);
         assert!(!text.ends_with('\n'));
     }
-    wait_until("the spool empties", || {
+    // Both move after the datagrams left: wait for them, do not race them.
+    wait_until("the spool empties and 3 are counted", || {
         out.delivery.spool.stats().records == 0
+            && out
+                .delivery
+                .delivered
+                .load(std::sync::atomic::Ordering::Relaxed)
+                == 3
     });
-    assert_eq!(
-        out.delivery
-            .delivered
-            .load(std::sync::atomic::Ordering::Relaxed),
-        3
-    );
     out.shutdown();
 }
 
@@ -106,6 +106,9 @@ fn a_rebuilt_output_takes_over_the_spool_of_the_old_one() {
     .unwrap();
     old.submit(&offense(1)).unwrap();
     old.submit(&offense(2)).unwrap();
+    wait_until("the old sender holds the spool's lease", || {
+        old.delivery.lease.try_lock().is_err()
+    });
 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let new = NetOutput::start(
