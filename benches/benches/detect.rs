@@ -36,6 +36,7 @@ fn source(i: u32) -> IpAddr {
 fn event(time_ms: i64, src: IpAddr, user: &str) -> AuthEvent<'_> {
     AuthEvent {
         time_ms,
+        time_zoned: true,
         kind: AuthKind::Ntlm4625,
         code: 0xC000_0064,
         username: Cow::Borrowed(user),

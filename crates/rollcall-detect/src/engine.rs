@@ -325,6 +325,26 @@ impl Engine {
         counters.add(Counter::EvictedSources, removed as u64);
     }
 
+    /// Live path only: re-reads an event time that carried no zone (`time_zoned == false`)
+    /// as the instant it most likely was, received at `now_ms`, so that senders writing
+    /// local time in another zone are not dropped as clock skew
+    /// ([`rollcall_parse::time::align_local_time`]). Replays keep times as written.
+    pub fn align_zoneless_time(&self, ev: &mut AuthEvent<'_>, now_ms: i64) {
+        if ev.time_zoned {
+            return;
+        }
+        let (window, skew) = {
+            let cfg = Self::config(self.stripe());
+            (cfg.window_ms, cfg.max_clock_skew_ms)
+        };
+        ev.time_ms = rollcall_parse::time::align_local_time(
+            ev.time_ms,
+            now_ms,
+            window.saturating_add(skew),
+            skew,
+        );
+    }
+
     /// Housekeeping: drops sources no future event can join (see the module doc).
     /// Returns how many were dropped.
     pub fn expire(&self, now_ms: i64) -> usize {

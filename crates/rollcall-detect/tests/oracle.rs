@@ -474,6 +474,7 @@ fn build(specs: &[Spec]) -> Vec<(AuthEvent<'static>, i64)> {
             let (kind, code) = CODES[s.code];
             let ev = AuthEvent {
                 time_ms: now + s.offset,
+                time_zoned: true,
                 kind,
                 code,
                 username: Cow::Owned(username(s.user, s.case)),

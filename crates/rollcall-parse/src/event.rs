@@ -118,6 +118,10 @@ pub fn parse_code(text: &str) -> Option<u32> {
 pub struct AuthEvent<'a> {
     /// Event time, epoch milliseconds UTC.
     pub time_ms: i64,
+    /// `false` when `time_ms` is the sender's zone-less wall clock read as UTC (Snare, NXLog
+    /// `EventTime`, RFC 3164 headers); the live path re-reads such times against its clock
+    /// ([`crate::time::align_local_time`]).
+    pub time_zoned: bool,
     pub kind: AuthKind,
     pub code: u32,
     /// The *target* account name as logged (never the Subject block). Case preserved.
@@ -144,6 +148,7 @@ impl AuthEvent<'_> {
     pub fn into_owned(self) -> AuthEvent<'static> {
         AuthEvent {
             time_ms: self.time_ms,
+            time_zoned: self.time_zoned,
             kind: self.kind,
             code: self.code,
             username: Cow::Owned(self.username.into_owned()),

@@ -33,6 +33,9 @@ pub struct WinFields<'a> {
     pub computer: Option<Cow<'a, str>>,
     /// Event time from the payload, epoch ms UTC, when it carries one.
     pub time_ms: Option<i64>,
+    /// Whether `time_ms` is a known instant (epoch, or a stated zone) rather than the
+    /// sender's zone-less wall clock read as UTC.
+    pub time_zoned: bool,
 }
 
 /// Which [`WinFields`] slot a field name feeds.
@@ -231,6 +234,14 @@ impl<'a> WinFields<'a> {
             FieldSlot::Status => self.status.is_some(),
             FieldSlot::SubStatus => self.sub_status.is_some(),
             FieldSlot::Computer => self.computer.is_some(),
+        }
+    }
+
+    /// Records the payload's event time `(epoch ms, zone known)`, if it has one.
+    pub fn set_time(&mut self, time: Option<(i64, bool)>) {
+        if let Some((ms, zoned)) = time {
+            self.time_ms = Some(ms);
+            self.time_zoned = zoned;
         }
     }
 

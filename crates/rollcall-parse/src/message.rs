@@ -66,6 +66,7 @@ pub fn auth_event<'a>(
     }
     let header = HeaderContext {
         time_ms: msg.header.timestamp.and_then(|t| t.resolve(ctx.now_ms)),
+        time_zoned: msg.header.timestamp.is_some_and(|t| t.zone_known()),
         hostname: msg.header.hostname,
     };
     Ok(classify(fields, header, ctx.now_ms))

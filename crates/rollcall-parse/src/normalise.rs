@@ -46,6 +46,8 @@ pub fn kind_and_code(f: &WinFields<'_>) -> Option<(AuthKind, u32)> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HeaderContext<'a> {
     pub time_ms: Option<i64>,
+    /// Whether the header time stated its zone (RFC 5424 does; RFC 3164 does not).
+    pub time_zoned: bool,
     pub hostname: Option<&'a str>,
 }
 
@@ -73,8 +75,14 @@ pub fn classify<'a>(
                 .filter(|h| !h.is_empty() && *h != "-")
                 .map(Cow::Borrowed)
         });
+    let (time_ms, time_zoned) = match (f.time_ms, header.time_ms) {
+        (Some(ms), _) => (ms, f.time_zoned),
+        (None, Some(ms)) => (ms, header.time_zoned),
+        (None, None) => (now_ms, true),
+    };
     Some(AuthEvent {
-        time_ms: f.time_ms.or(header.time_ms).unwrap_or(now_ms),
+        time_ms,
+        time_zoned,
         kind,
         code,
         username,
@@ -133,12 +141,14 @@ mod tests {
             fields(4771, Some(0x18), None),
             HeaderContext {
                 time_ms: Some(5),
+                time_zoned: false,
                 hostname: Some("dc01"),
             },
             9,
         )
         .unwrap();
         assert_eq!(ev.time_ms, 5);
+        assert!(!ev.time_zoned, "a zone-less header time stays flagged");
         assert_eq!(ev.host.as_deref(), Some("dc01"));
         assert_eq!(ev.source_ip, "203.0.113.7".parse().ok());
     }

@@ -116,6 +116,12 @@ pub fn infer_year(month: u32, now_ms: i64) -> i64 {
 /// `2026-11-23T03:14:59.8712345+01:00`, `2026-11-23 03:14:59` (no zone = UTC),
 /// and a date alone is rejected. Fractions beyond milliseconds are truncated.
 pub fn parse_rfc3339_ms(text: &[u8]) -> Option<i64> {
+    parse_rfc3339_zoned(text).map(|(ms, _)| ms)
+}
+
+/// [`parse_rfc3339_ms`], and whether the text stated its offset (`Z`, `+01:00`): without one
+/// it is the sender's wall clock, read as UTC (see [`align_local_time`]).
+pub fn parse_rfc3339_zoned(text: &[u8]) -> Option<(i64, bool)> {
     let b = text;
     if b.len() < 19 {
         return None;
@@ -164,7 +170,8 @@ pub fn parse_rfc3339_ms(text: &[u8]) -> Option<i64> {
     let base = civil_to_epoch_ms(year, month, day, hour, minute, second, millis)?;
     let rest = &b[i..];
     let offset_min: i64 = match rest {
-        [] | [b'Z'] | [b'z'] => 0,
+        [] => return Some((base, false)),
+        [b'Z'] | [b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
             let h = num(&[*h1, *h2])? as i64;
             let m = num(&[*m1, *m2])? as i64;
@@ -180,7 +187,7 @@ pub fn parse_rfc3339_ms(text: &[u8]) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(base - offset_min * 60_000)
+    Some((base - offset_min * 60_000, true))
 }
 
 /// Epoch seconds (9–11 digits) or milliseconds (12–14 digits), optionally with a fraction
@@ -216,12 +223,18 @@ pub fn parse_epoch_auto_ms(text: &[u8]) -> Option<i64> {
 /// `Jun 06 2015 16:07:36`, `Sep 17 2025 11:45:34 GMT`, `Jan 28 2015 02:00:36 GMT+00:00`.
 /// No zone means UTC; an unknown zone name yields `None` rather than a wrong instant.
 pub fn parse_month_day_year_ms(text: &[u8]) -> Option<i64> {
+    parse_month_day_year_zoned(text).map(|(ms, _)| ms)
+}
+
+/// [`parse_month_day_year_ms`], and whether the text named its zone.
+pub fn parse_month_day_year_zoned(text: &[u8]) -> Option<(i64, bool)> {
     let mut parts = text.split(|&c| c == b' ').filter(|p| !p.is_empty());
     let month = month_from_abbrev(parts.next()?)?;
     let day = parse_small_number(parts.next()?)?;
     let year = parse_small_number(parts.next()?)? as i64;
     let (hour, minute, second, millis) = parse_clock(parts.next()?)?;
-    let offset_min = match parts.next() {
+    let zone = parts.next();
+    let offset_min = match zone {
         None => 0,
         Some(zone) => parse_zone_minutes(zone)?,
     };
@@ -229,7 +242,40 @@ pub fn parse_month_day_year_ms(text: &[u8]) -> Option<i64> {
         return None;
     }
     let base = civil_to_epoch_ms(year, month, day, hour, minute, second, millis)?;
-    Some(base - offset_min * 60_000)
+    Some((base - offset_min * 60_000, zone.is_some()))
+}
+
+/// The widest UTC offset in use (UTC+14, Line Islands; UTC−12 is narrower).
+const MAX_ZONE_OFFSET_MS: i64 = 14 * 3_600_000;
+/// Zone offsets are whole quarter hours (UTC+5:45 Nepal, UTC+8:45 Eucla).
+const ZONE_STEP_MS: i64 = 15 * 60_000;
+
+/// Re-reads a zone-less time (`local_ms`: the sender's wall clock taken as UTC) as the
+/// instant it most likely was, given that it was received at `now_ms` and that times before
+/// `now_ms − past_ms` or after `now_ms + future_ms` will not be accepted.
+///
+/// Windows agents send local time without saying which zone (Snare, NXLog `EventTime`,
+/// RFC 3164 headers). Read as UTC, a sender at UTC+1 would always look an hour in the future
+/// and one at UTC−5 five hours late, and the clock-skew check would drop all their events.
+/// A time inside the accepted range is returned unchanged (a UTC sender, or a backlog that
+/// is still inside the window). Outside it, the time is shifted by the whole number of
+/// quarter hours (zone offsets are multiples of 15 minutes) that brings it just within
+/// `future_ms` of `now_ms`, provided that shift is a plausible zone offset (at most 14 h);
+/// otherwise it is returned unchanged and the skew check drops it. Events from one sender
+/// keep their spacing. The price: a zone-less event delivered later than `past_ms` cannot be
+/// told from one sent in another zone, and is counted as recent instead of dropped.
+pub fn align_local_time(local_ms: i64, now_ms: i64, past_ms: i64, future_ms: i64) -> i64 {
+    let delta = local_ms.saturating_sub(now_ms);
+    if delta >= -past_ms && delta <= future_ms {
+        return local_ms;
+    }
+    // The smallest shift (in quarter hours) after which the time is no longer in the future.
+    let steps = (delta - future_ms + ZONE_STEP_MS - 1).div_euclid(ZONE_STEP_MS);
+    let offset = steps * ZONE_STEP_MS;
+    if offset.abs() > MAX_ZONE_OFFSET_MS {
+        return local_ms;
+    }
+    local_ms - offset
 }
 
 /// C `ctime` style as Snare writes `SubmitTime`: `Fri Oct 16 16:30:44 2009`,
@@ -350,6 +396,56 @@ pub fn write_rfc3339_ms(out: &mut String, ms: i64) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn zone_is_reported_only_when_stated() {
+        assert_eq!(
+            parse_rfc3339_zoned(b"2026-11-23T03:15:02Z").map(|t| t.1),
+            Some(true)
+        );
+        assert_eq!(
+            parse_rfc3339_zoned(b"2026-11-23T04:15:02+01:00"),
+            parse_rfc3339_zoned(b"2026-11-23T03:15:02Z")
+        );
+        assert_eq!(
+            parse_rfc3339_zoned(b"2026-11-23 03:15:02").map(|t| t.1),
+            Some(false)
+        );
+        assert_eq!(
+            parse_month_day_year_zoned(b"Nov 23 2026 03:15:02 GMT").map(|t| t.1),
+            Some(true)
+        );
+        assert_eq!(
+            parse_month_day_year_zoned(b"Nov 23 2026 03:15:02").map(|t| t.1),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn local_times_from_other_zones_are_brought_to_the_present() {
+        const MIN: i64 = 60_000;
+        let now = parse_rfc3339_ms(b"2026-11-23T12:00:00Z").unwrap();
+        let (past, future) = (65 * MIN, 5 * MIN);
+        let align = |local: i64| align_local_time(local, now, past, future);
+        // A UTC sender, and a backlog inside the window: unchanged.
+        assert_eq!(align(now - 2 * MIN), now - 2 * MIN);
+        assert_eq!(align(now - 50 * MIN), now - 50 * MIN);
+        assert_eq!(align(now + 4 * MIN), now + 4 * MIN);
+        // UTC+1 sent just now, and seven minutes ago.
+        assert_eq!(align(now + 60 * MIN), now);
+        assert_eq!(align(now + 53 * MIN), now - 7 * MIN);
+        // UTC−5 and UTC+5:45 (Nepal), two seconds in transit.
+        assert_eq!(align(now - 300 * MIN - 2_000), now - 2_000);
+        assert_eq!(align(now + 345 * MIN - 2_000), now - 2_000);
+        // UTC+14 is the widest zone; further off is not a zone and stays (to be dropped).
+        assert_eq!(align(now + 14 * 60 * MIN), now);
+        assert_eq!(align(now + 15 * 60 * MIN), now + 15 * 60 * MIN);
+        assert_eq!(align(now - 20 * 60 * MIN), now - 20 * 60 * MIN);
+        // Spacing between one sender's events is kept.
+        let a = align(now + 3 * 60 * MIN - 90_000);
+        let b = align(now + 3 * 60 * MIN - 30_000);
+        assert_eq!(b - a, 60_000);
+    }
     use super::*;
 
     #[test]

@@ -90,6 +90,7 @@ impl Pipeline {
         };
         self.metrics.auth_event(event.kind).inc();
         event.relay = Some(normalise_ip(peer));
+        self.engine.align_zoneless_time(&mut event, now_ms);
         let Some(offense) = self.engine.observe(&event, now_ms) else {
             return;
         };
@@ -216,6 +217,44 @@ mod tests {
             listener.bytes.get(),
             (irrelevant.len() + 2 * broken.len()) as u64
         );
+    }
+
+    /// A sender at UTC+1 writing local time without a zone (RFC 3164 header, no payload
+    /// time) is an hour "in the future"; one at UTC−5 five hours late. Both are counted; a
+    /// time that *states* its zone and is an hour ahead is clock skew and dropped.
+    #[test]
+    fn zoneless_local_times_from_other_zones_are_counted_stated_skew_is_not() {
+        let (pipeline, registry, mut offenses, listener) = setup();
+        let peer: IpAddr = "10.0.0.250".parse().unwrap();
+        // The fixed clock is 2026-11-20T00:00:00Z.
+        for (header, src) in [
+            ("<13>Nov 20 01:00:03 dc-paris", "198.51.100.30"),
+            ("<13>Nov 19 19:00:03 dc-boston", "198.51.100.31"),
+        ] {
+            for i in 0..15 {
+                let frame = format!(
+                    "{header} LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|^|TargetUserName=u{i}^SubStatus=0xC0000064^IpAddress={src}"
+                );
+                pipeline.handle_frame(frame.as_bytes(), peer, &listener);
+            }
+            let offense = offenses
+                .try_recv()
+                .expect("counted after re-reading the zone");
+            assert_eq!(offense.source, SourceKey::Ip(src.parse().unwrap()));
+            assert_eq!(offense.first_seen_ms, fixed_clock() + 3_000);
+        }
+        for i in 0..15 {
+            let frame = format!(
+                "<13>1 2026-11-20T01:00:03+00:00 dc-skewed - - - - LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|^|TargetUserName=u{i}^SubStatus=0xC0000064^IpAddress=198.51.100.32"
+            );
+            pipeline.handle_frame(frame.as_bytes(), peer, &listener);
+        }
+        assert!(
+            offenses.try_recv().is_err(),
+            "a stated time an hour ahead is skew"
+        );
+        assert_eq!(pipeline.engine.stats().dropped_clock_skew, 15);
+        drop(registry);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub fn ip(text: &str) -> IpAddr {
 pub fn failure(time_ms: i64, source: &str, user: &str) -> AuthEvent<'static> {
     AuthEvent {
         time_ms,
+        time_zoned: true,
         kind: AuthKind::Ntlm4625,
         code: 0xC000_0064,
         username: Cow::Owned(user.to_string()),

@@ -381,9 +381,10 @@ fn apply<'a>(
     set(FieldSlot::Computer, c.dhost);
     set(FieldSlot::Computer, c.dvchost);
     if out.time_ms.is_none() {
-        out.time_ms =
+        out.set_time(
             c.rt.and_then(parse_event_time)
-                .or_else(|| c.end.and_then(parse_event_time));
+                .or_else(|| c.end.and_then(parse_event_time)),
+        );
     }
     if let Some(msg) = c.msg {
         match unescape_value(msg) {

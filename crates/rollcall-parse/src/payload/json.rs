@@ -24,7 +24,7 @@ use crate::error::ParseError;
 use crate::event::{parse_code, AuthKind};
 use crate::fields::{FieldSlot, WinFields};
 use crate::payload::{trim_start, wintext};
-use crate::time::parse_rfc3339_ms;
+use crate::time::parse_rfc3339_zoned;
 
 use collect::{Collected, Scalar, ValueSeed};
 
@@ -184,6 +184,7 @@ fn fill_from<'a>(w: WinFields<'a>, out: &mut WinFields<'a>) {
     }
     if out.time_ms.is_none() {
         out.time_ms = w.time_ms;
+        out.time_zoned = w.time_zoned;
     }
     let pairs = [
         (FieldSlot::TargetUser, w.target_user),
@@ -201,7 +202,7 @@ fn fill_from<'a>(w: WinFields<'a>, out: &mut WinFields<'a>) {
 
 fn set_time(out: &mut WinFields<'_>, text: Option<&str>) {
     if out.time_ms.is_none() {
-        out.time_ms = text.and_then(|t| parse_rfc3339_ms(t.trim().as_bytes()));
+        out.set_time(text.and_then(|t| parse_rfc3339_zoned(t.trim().as_bytes())));
     }
 }
 

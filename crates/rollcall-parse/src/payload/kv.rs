@@ -237,9 +237,12 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
         return Err(ParseError::InvalidKv);
     }
     if out.time_ms.is_none() {
-        out.time_ms = time_generated
-            .and_then(time::parse_epoch_auto_ms)
-            .or_else(|| event_time.and_then(parse_event_time));
+        out.set_time(
+            time_generated
+                .and_then(time::parse_epoch_auto_ms)
+                .map(|ms| (ms, true))
+                .or_else(|| event_time.and_then(parse_event_time)),
+        );
     }
     if let Some(text) = message {
         wintext::extract(text, out)?;

@@ -422,11 +422,13 @@ struct Fallbacks<'a> {
 
 /// Parses the event time LEEF producers write: epoch s/ms (`devTime` without
 /// `devTimeFormat`), `MMM dd yyyy HH:mm:ss[.SSS][ zone]`, or ISO 8601 (NXLog `EventTime`).
-pub(crate) fn parse_event_time(value: &[u8]) -> Option<i64> {
+/// The flag says whether the instant is known (epoch, or a zone stated).
+pub(crate) fn parse_event_time(value: &[u8]) -> Option<(i64, bool)> {
     let v = trim_spaces(value);
     time::parse_epoch_auto_ms(v)
-        .or_else(|| time::parse_rfc3339_ms(v))
-        .or_else(|| time::parse_month_day_year_ms(v))
+        .map(|ms| (ms, true))
+        .or_else(|| time::parse_rfc3339_zoned(v))
+        .or_else(|| time::parse_month_day_year_zoned(v))
 }
 
 /// What an attribute name means to [`extract`].
@@ -514,10 +516,11 @@ fn apply_fallbacks<'a>(fb: &Fallbacks<'a>, out: &mut WinFields<'a>) {
     fill(FieldSlot::Ip, fb.ident_src, out);
     fill(FieldSlot::Workstation, fb.ident_host, out);
     if out.time_ms.is_none() {
-        out.time_ms = fb
-            .dev_time
-            .and_then(parse_event_time)
-            .or_else(|| fb.event_time.and_then(parse_event_time));
+        out.set_time(
+            fb.dev_time
+                .and_then(parse_event_time)
+                .or_else(|| fb.event_time.and_then(parse_event_time)),
+        );
     }
 }
 

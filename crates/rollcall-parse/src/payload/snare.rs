@@ -208,7 +208,8 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
         }
     }
     if out.time_ms.is_none() && count > SUBMIT_TIME {
-        out.time_ms = time::parse_ctime_ms(columns[SUBMIT_TIME]);
+        // Snare writes the agent's local time and no zone.
+        out.set_time(time::parse_ctime_ms(columns[SUBMIT_TIME]).map(|ms| (ms, false)));
     }
     if let Some(text) = record.expanded_string() {
         wintext::extract(text, out)?;

@@ -22,6 +22,9 @@ pub enum HeaderKind {
 pub enum SyslogTime {
     /// Fully specified instant, epoch ms UTC.
     Absolute(i64),
+    /// Date and time without a zone (`2026-11-23 10:15:02`, `Nov 23 2026 10:15:02`): the
+    /// sender's wall clock, taken as UTC.
+    Local(i64),
     /// `Mmm dd hh:mm:ss[.fff]` without a year, taken as UTC.
     NoYear {
         month: u8,
@@ -34,9 +37,14 @@ pub enum SyslogTime {
 }
 
 impl SyslogTime {
+    /// Whether the timestamp stated its zone (only then is it a known instant).
+    pub fn zone_known(self) -> bool {
+        matches!(self, SyslogTime::Absolute(_))
+    }
+
     pub fn resolve(self, now_ms: i64) -> Option<i64> {
         match self {
-            SyslogTime::Absolute(ms) => Some(ms),
+            SyslogTime::Absolute(ms) | SyslogTime::Local(ms) => Some(ms),
             SyslogTime::NoYear {
                 month,
                 day,

@@ -38,7 +38,7 @@ use nom::sequence::{preceded, terminated, tuple};
 use nom::IResult;
 
 use super::{parse_pri, rfc5424, skip_spaces_before_pri, HeaderKind, SyslogHeader, SyslogTime};
-use crate::time::{civil_to_epoch_ms, days_in_month, month_from_abbrev, parse_rfc3339_ms};
+use crate::time::{civil_to_epoch_ms, days_in_month, month_from_abbrev, parse_rfc3339_zoned};
 
 /// Relays of relays exist; more nesting than this is not a real header chain.
 const MAX_RELAY_DEPTH: u8 = 4;
@@ -261,7 +261,7 @@ fn bsd_timestamp(input: &[u8]) -> Option<(SyslogTime, &[u8])> {
         None => opt(preceded(char(' '), year))(rest).ok()?,
     };
     let time = match year_before.or(year_after) {
-        Some(y) => SyslogTime::Absolute(civil_to_epoch_ms(
+        Some(y) => SyslogTime::Local(civil_to_epoch_ms(
             i64::from(y),
             month,
             day,
@@ -310,9 +310,14 @@ fn iso_timestamp(input: &[u8]) -> Option<(SyslogTime, &[u8])> {
         end = word_end(11);
     }
     let text = input.get(..end)?;
-    let ms = parse_rfc3339_ms(text).or_else(|| parse_rfc3339_ms(text.strip_suffix(b":")?))?;
+    let (ms, zoned) =
+        parse_rfc3339_zoned(text).or_else(|| parse_rfc3339_zoned(text.strip_suffix(b":")?))?;
     Some((
-        SyslogTime::Absolute(ms),
+        if zoned {
+            SyslogTime::Absolute(ms)
+        } else {
+            SyslogTime::Local(ms)
+        },
         input.get(end..).unwrap_or_default(),
     ))
 }
@@ -331,7 +336,7 @@ fn netscaler_timestamp(input: &[u8]) -> Option<(SyslogTime, &[u8])> {
     .ok()?;
     let (month, day) = if a > 12 { (b, a) } else { (a, b) };
     let ms = civil_to_epoch_ms(i64::from(y), month, day, h, m, s, 0)?;
-    Some((SyslogTime::Absolute(ms), rest))
+    Some((SyslogTime::Local(ms), rest))
 }
 
 /// A time-zone word after the time: ` UTC`, ` gmt:`, ` CEST` (dropped: 3164 has no zone
@@ -561,7 +566,8 @@ mod tests {
 
     #[test]
     fn years_before_or_after_the_time() {
-        let expected = SyslogTime::Absolute(civil_to_epoch_ms(2008, 3, 7, 19, 6, 53, 0).unwrap());
+        // A year but no zone: the sender's wall clock.
+        let expected = SyslogTime::Local(civil_to_epoch_ms(2008, 3, 7, 19, 6, 53, 0).unwrap());
         for frame in [
             &b"<167>Mar 7 2008 19:06:53: example tag: testmessage"[..],
             b"<167>Mar 7 2008 19:06:53 example tag: testmessage",
@@ -598,7 +604,7 @@ mod tests {
             (Some("host"), Some("tag"), "test short message")
         );
         let (h, body) = parsed(b"<13>2026-11-23 03:15:02.120 dc01 MSWinEventLog\t1\tSecurity");
-        assert_eq!(h.timestamp, Some(SyslogTime::Absolute(NOW)));
+        assert_eq!(h.timestamp, Some(SyslogTime::Local(NOW)));
         assert_eq!(h.hostname, Some("dc01"));
         assert_eq!(body, "MSWinEventLog\t1\tSecurity");
     }
@@ -630,7 +636,7 @@ mod tests {
         let (h, body) = parsed(b"<14>May 21 2017 00:00:00: %ASA-4-102030: Deny udp src");
         assert_eq!(
             h.timestamp,
-            Some(SyslogTime::Absolute(
+            Some(SyslogTime::Local(
                 civil_to_epoch_ms(2017, 5, 21, 0, 0, 0, 0).unwrap()
             ))
         );
@@ -645,7 +651,7 @@ mod tests {
         let (h, body) = parsed(b"<14> 05/21/2017:00:00:00 GMT HOSTNAME 1-ABC-2 : default SSLLOG");
         assert_eq!(
             h.timestamp,
-            Some(SyslogTime::Absolute(
+            Some(SyslogTime::Local(
                 civil_to_epoch_ms(2017, 5, 21, 0, 0, 0, 0).unwrap()
             ))
         );

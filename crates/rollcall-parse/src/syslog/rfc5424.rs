@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use super::{parse_pri, skip_spaces_before_pri, HeaderKind, SyslogHeader, SyslogTime};
 use crate::error::ParseError;
 use crate::fields::WinFields;
-use crate::time::parse_rfc3339_ms;
+use crate::time::parse_rfc3339_zoned;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -53,7 +53,13 @@ pub fn parse(frame: &[u8]) -> Option<(SyslogHeader<'_>, &[u8])> {
         pri?;
         None
     } else {
-        Some(SyslogTime::Absolute(parse_rfc3339_ms(ts)?))
+        // RFC 5424 requires the offset; senders that leave it out send local time.
+        let (ms, zoned) = parse_rfc3339_zoned(ts)?;
+        Some(if zoned {
+            SyslogTime::Absolute(ms)
+        } else {
+            SyslogTime::Local(ms)
+        })
     };
     let (hostname, rest) = header_field(rest)?;
     let (app_name, rest) = header_field(rest)?;

@@ -52,19 +52,29 @@ pub fn open_buffer(data: Vec<u8>) -> Result<EvtxParser<Cursor<Vec<u8>>>, InputEr
     EvtxParser::from_buffer(data).map_err(|e| InputError::EvtxFile(e.to_string()))
 }
 
+/// Size of the EVTX file header block and of a chunk: a file is one header block and whole
+/// chunks.
+const FILE_HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+
 /// Hands every record of the archive to `sink`, in file order. Records the decoder cannot
-/// read are reported (with the last good EventRecordID) and skipped.
+/// read are reported (with the last good EventRecordID) and skipped. `size` is the file's
+/// length: a file that ends inside a chunk (cut short by a copy or a download) is reported
+/// too, since the `evtx` crate stops before an incomplete last chunk without a word.
 pub fn read_records<T: Read + Seek>(
     input: &Input,
     mut parser: EvtxParser<T>,
+    size: u64,
     sink: &mut dyn RecordSink,
     stats: &mut ReadStats,
 ) {
     let mut last_id: Option<u64> = None;
+    let mut max_id: Option<u64> = None;
     for item in parser.records_json_value() {
         match item {
             Ok(rec) => {
                 last_id = Some(rec.event_record_id);
+                max_id = max_id.max(last_id);
                 let mapped = map_record(&rec.data, rec.timestamp.as_millisecond());
                 stats.evtx.records += 1;
                 if mapped
@@ -84,12 +94,28 @@ pub fn read_records<T: Read + Seek>(
                 stats.evtx.errors += 1;
                 stats.read_errors += 1;
                 let err = InputError::EvtxRecord(err.to_string());
-                match last_id {
-                    Some(id) => eprintln!("rollcall: {input}: after EventRecordID {id}: {err}"),
-                    None => eprintln!("rollcall: {input}: before the first record: {err}"),
-                }
+                report_after(input, last_id, &err);
             }
         }
+    }
+    let tail = size.saturating_sub(FILE_HEADER_SIZE) % CHUNK_SIZE;
+    if tail != 0 {
+        stats.evtx.errors += 1;
+        stats.read_errors += 1;
+        let err = InputError::EvtxTruncated {
+            bytes: tail,
+            offset: size - tail,
+        };
+        // The incomplete chunk is the file's last: in a log that has not wrapped around, it
+        // holds the records after the newest one read.
+        report_after(input, max_id, &err);
+    }
+}
+
+fn report_after(input: &Input, id: Option<u64>, err: &InputError) {
+    match id {
+        Some(id) => eprintln!("rollcall: {input}: after EventRecordID {id}: {err}"),
+        None => eprintln!("rollcall: {input}: before the first record: {err}"),
     }
 }
 
@@ -121,6 +147,8 @@ pub fn map_record(data: &Value, record_time_ms: i64) -> EvtxRecord {
         .and_then(|t| parse_rfc3339_ms(t.as_bytes()))
         .unwrap_or(record_time_ms);
     fields.time_ms = Some(time_ms);
+    // EVTX times are FILETIMEs: UTC instants.
+    fields.time_zoned = true;
     if let Some(event_data) = data.pointer("/Event/EventData") {
         set_event_data(event_data, &mut fields);
     }
