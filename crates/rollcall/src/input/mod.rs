@@ -142,6 +142,8 @@ pub enum InputError {
     EvtxFile(String),
     #[error("corrupt EVTX record: {0}")]
     EvtxRecord(String),
+    #[error("truncated EVTX file: its last {bytes} bytes (from byte {offset}) are an incomplete chunk, not read")]
+    EvtxTruncated { bytes: u64, offset: u64 },
     #[error("invalid or truncated JSON document: {0}")]
     InvalidDocument(String),
     #[error("line longer than {0} bytes, skipped")]
@@ -194,10 +196,14 @@ fn read_one(
         InputKind::Evtx => {
             // The evtx crate needs Read + Seek: reopen a file, or buffer all of stdin.
             match &input.path {
-                Some(p) => evtx::read_records(input, evtx::open_path(p)?, sink, stats),
+                Some(p) => {
+                    let size = std::fs::metadata(p)?.len();
+                    evtx::read_records(input, evtx::open_path(p)?, size, sink, stats)
+                }
                 None => {
                     reader.read_to_end(&mut head)?;
-                    evtx::read_records(input, evtx::open_buffer(head)?, sink, stats)
+                    let size = head.len() as u64;
+                    evtx::read_records(input, evtx::open_buffer(head)?, size, sink, stats)
                 }
             }
             Ok(())

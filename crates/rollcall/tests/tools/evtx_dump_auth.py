@@ -11,6 +11,10 @@ python-evtx (a pure-Python EVTX parser unrelated to the Rust `evtx` crate):
 The Windows semantics are written out here again on purpose (not shared with the Rust code):
 4625 reports SubStatus unless it is 0 (then Status); 4771 is always a failure; 4768 and 4776
 are failures only with a non-zero Status. IPv4-mapped IPv6 addresses become IPv4.
+
+With --verify (for files we write ourselves, tests/fixtures/evtx), python-evtx's own integrity
+checks must pass as well: file header (magic, version 3.1, CRC32), each chunk (magic, header
+CRC32, records CRC32) and each record (size copy); a failure is printed on stderr, exit 4.
 Exit status 3 when python-evtx is not installed.
 """
 import ipaddress
@@ -105,9 +109,33 @@ def decode(path, record):
     return out
 
 
-def main(paths):
+def integrity_problems(log):
+    fh = log.get_file_header()
+    problems = []
+    if not fh.verify():
+        problems.append("file header")
+    chunks = list(fh.chunks())
+    if len(chunks) != fh.chunk_count():
+        problems.append("%d chunks, header says %d" % (len(chunks), fh.chunk_count()))
+    for i, chunk in enumerate(chunks):
+        if not chunk.verify():
+            problems.append("chunk %d" % i)
+        for record in chunk.records():
+            if not record.verify():
+                problems.append("chunk %d record %d" % (i, record.record_num()))
+    return problems
+
+
+def main(args):
+    verify = "--verify" in args
+    paths = [a for a in args if a != "--verify"]
     for path in paths:
         with evtx.Evtx(path) as log:
+            if verify:
+                problems = integrity_problems(log)
+                if problems:
+                    sys.stderr.write("%s: fails python-evtx's checks: %s\n" % (path, ", ".join(problems)))
+                    sys.exit(4)
             for record in log.records():
                 print(json.dumps(decode(path, record)))
 
