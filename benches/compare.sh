@@ -10,6 +10,8 @@
 #
 #   benches/compare.sh                       # ~6-8 minutes on 2 cores
 #   MESSAGES=500000 REPS=1 HOSTILE_SECS=20 benches/compare.sh   # quick look
+#   RUN_THROUGHPUT=0 RUN_LATENCY=0 RUN_HOSTILE=0 UDP_REPS=3 benches/compare.sh  # UDP only
+#   ROLLCALL=/path/to/other/rollcall SKIP_BUILD=1 ...    # measure another rollcall build
 #
 # All traffic goes to 127.0.0.1; every run is bounded in messages and time. Daemons are
 # started here, in the foreground, on ports picked here, and stopped by their PID.
@@ -23,6 +25,9 @@ FRAMING=${FRAMING:-lf}
 CPUS=${CPUS:-0,1}
 UDP_RATE=${UDP_RATE:-100000}
 UDP_MESSAGES=${UDP_MESSAGES:-1000000}
+UDP_REPS=${UDP_REPS:-1}
+RUN_THROUGHPUT=${RUN_THROUGHPUT:-1}
+RUN_LATENCY=${RUN_LATENCY:-1}
 LAT_CAMPAIGNS=${LAT_CAMPAIGNS:-200}
 LAT_INTERVAL_MS=${LAT_INTERVAL_MS:-50}
 LAT_BG_RATE=${LAT_BG_RATE:-50000}
@@ -30,6 +35,7 @@ HOSTILE_SECS=${HOSTILE_SECS:-60}
 RUN_HOSTILE=${RUN_HOSTILE:-1}
 OUT=${OUT:-$ROOT/target/e2e/$(date -u +%Y%m%dT%H%M%SZ)}
 BIN=$ROOT/target/release
+ROLLCALL=${ROLLCALL:-$BIN/rollcall}
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/rollcall-compare.XXXXXX)
@@ -138,7 +144,7 @@ format = "leef"
 [metrics]
 address = "127.0.0.1:$metrics"
 EOF
-    RUST_LOG=${RUST_LOG:-info} taskset -c "$CPUS" "$BIN/rollcall" run --config "$d/rollcall.toml" 2>"$d/stderr" &
+    RUST_LOG=${RUST_LOG:-info} taskset -c "$CPUS" "$ROLLCALL" run --config "$d/rollcall.toml" 2>"$d/stderr" &
     PID=$! && PIDS+=("$PID")
     wait_for "$d/stderr" "ready listeners=" 15
     TARGET=127.0.0.1:$tcp
@@ -149,8 +155,10 @@ EOF
 }
 
 # ── Build and record the machine. ──────────────────────────────────────────────────────────
-log "building release binaries"
-(cd "$ROOT" && cargo build --release --locked -p rollcall -p rollcall-benches --bins 2>&1 | tail -1) >&2
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    log "building release binaries"
+    (cd "$ROOT" && cargo build --release --locked -p rollcall -p rollcall-benches --bins 2>&1 | tail -1) >&2
+fi
 {
     echo "date: $(date -u +%FT%TZ)"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x $(nproc)"
@@ -160,6 +168,7 @@ log "building release binaries"
     echo "rustc: $(rustc --version)"
     echo "rsyslog: $(rsyslogd -v | head -1)"
     echo "cpus used: $CPUS (receiver and loadgen share them)"
+    echo "rollcall: $ROLLCALL"
     echo "net.core.rmem_max: $(cat /proc/sys/net/core/rmem_max)"
     echo "loadavg at start: $(cat /proc/loadavg)"
     echo "messages per run: $MESSAGES, reps: $REPS, connections: $CONNECTIONS, framing: $FRAMING"
@@ -170,6 +179,7 @@ RESULTS=$OUT/throughput.jsonl
 : >"$RESULTS"
 
 # ── (1)-(3) throughput, interleaved so drift in machine load hits all three alike. ────────
+[ "$RUN_THROUGHPUT" = 1 ] || REPS=0
 for rep in $(seq 1 "$REPS"); do
     for sys in bare rsyslog rollcall; do
         "start_$sys"
@@ -188,30 +198,35 @@ for rep in $(seq 1 "$REPS"); do
         stop "$PID"
     done
 done
-"$BIN/loadgen" table "$RESULTS" >"$OUT/throughput.md"
+[ "$RUN_THROUGHPUT" = 1 ] && "$BIN/loadgen" table "$RESULTS" >"$OUT/throughput.md"
 
 # ── UDP at a fixed rate: every loss must show up as a kernel drop. ─────────────────────────
-log "UDP: $UDP_MESSAGES messages at $UDP_RATE/s to rollcall"
-start_rollcall
-snmp_before=$(awk '/^Udp:/ {getline; print $4, $6}' /proc/net/snmp) # InErrors RcvbufErrors
-"${LOADGEN[@]}" send --transport udp --target "$UDP_TARGET" --messages "$UDP_MESSAGES" \
-    --rate "$UDP_RATE" --connections "$CONNECTIONS" --label rollcall-udp --pid "$PID" \
-    --clk-tck "$CLK_TCK" "${OBSERVE[@]}" --extra-metric rollcall_udp_kernel_drops_total \
-    --extra-metric rollcall_drops_total >"$OUT/udp.json"
-snmp_after=$(awk '/^Udp:/ {getline; print $4, $6}' /proc/net/snmp)
-jq -c --arg b "$snmp_before" --arg a "$snmp_after" \
-    '{sent_messages, accepted, lost, kernel_drops: .final_extra.rollcall_udp_kernel_drops_total,
-      snmp_rcvbuf_errors_delta: (($a | split(" ")[1] | tonumber) - ($b | split(" ")[1] | tonumber)),
-      steady_msgs_per_s, cpu_s_per_million}' "$OUT/udp.json" | tee "$OUT/udp-summary.json" >&2
-stop "$PID"
+: >"$OUT/udp-summary.json"
+for rep in $(seq 1 "$UDP_REPS"); do
+    log "UDP rep $rep/$UDP_REPS: $UDP_MESSAGES messages at $UDP_RATE/s to rollcall"
+    start_rollcall
+    snmp_before=$(awk '/^Udp:/ {getline; print $4, $6}' /proc/net/snmp) # InErrors RcvbufErrors
+    "${LOADGEN[@]}" send --transport udp --target "$UDP_TARGET" --messages "$UDP_MESSAGES" \
+        --rate "$UDP_RATE" --connections "$CONNECTIONS" --label rollcall-udp --pid "$PID" \
+        --clk-tck "$CLK_TCK" "${OBSERVE[@]}" --extra-metric rollcall_udp_kernel_drops_total \
+        --extra-metric rollcall_drops_total >"$OUT/udp-$rep.json"
+    snmp_after=$(awk '/^Udp:/ {getline; print $4, $6}' /proc/net/snmp)
+    jq -c --arg b "$snmp_before" --arg a "$snmp_after" \
+        '{sent_messages, accepted, lost, kernel_drops: .final_extra.rollcall_udp_kernel_drops_total,
+          snmp_rcvbuf_errors_delta: (($a | split(" ")[1] | tonumber) - ($b | split(" ")[1] | tonumber)),
+          steady_msgs_per_s, cpu_s_per_million}' "$OUT/udp-$rep.json" | tee -a "$OUT/udp-summary.json" >&2
+    stop "$PID"
+done
 
 # ── Offense latency under background load. ─────────────────────────────────────────────────
-log "latency: $LAT_CAMPAIGNS campaigns every ${LAT_INTERVAL_MS} ms, background $LAT_BG_RATE msg/s"
-start_rollcall
-"${LOADGEN[@]}" latency --target "$TARGET" --offense-file "$OFFENSES" \
-    --campaigns "$LAT_CAMPAIGNS" --interval-ms "$LAT_INTERVAL_MS" \
-    --background-rate "$LAT_BG_RATE" --attackers 0 | tee "$OUT/latency.json" >&2
-stop "$PID"
+if [ "$RUN_LATENCY" = 1 ]; then
+    log "latency: $LAT_CAMPAIGNS campaigns every ${LAT_INTERVAL_MS} ms, background $LAT_BG_RATE msg/s"
+    start_rollcall
+    "${LOADGEN[@]}" latency --target "$TARGET" --offense-file "$OFFENSES" \
+        --campaigns "$LAT_CAMPAIGNS" --interval-ms "$LAT_INTERVAL_MS" \
+        --background-rate "$LAT_BG_RATE" --attackers 0 | tee "$OUT/latency.json" >&2
+    stop "$PID"
+fi
 
 # ── Hostile flood. ─────────────────────────────────────────────────────────────────────────
 if [ "$RUN_HOSTILE" = 1 ]; then
@@ -222,9 +237,8 @@ fi
 echo "loadavg at end: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 log "results in $OUT"
 echo
-cat "$OUT/throughput.md"
-echo
-echo "UDP: $(cat "$OUT/udp-summary.json")"
-echo "latency: $(jq -c '{matched, missing, p50_ms, p90_ms, p99_ms, max_ms}' "$OUT/latency.json")"
+[ -f "$OUT/throughput.md" ] && cat "$OUT/throughput.md" && echo
+echo "UDP:" && cat "$OUT/udp-summary.json"
+[ -f "$OUT/latency.json" ] && echo "latency: $(jq -c '{matched, missing, p50_ms, p90_ms, p99_ms, max_ms}' "$OUT/latency.json")"
 [ -f "$OUT/hostile-summary.txt" ] && cat "$OUT/hostile-summary.txt"
 exit 0

@@ -89,7 +89,12 @@ impl Harness {
 
 /// A 4625 "no such user" for `user` from 203.0.113.7, as NXLog sends it in LEEF 2.0.
 fn leef_4625(user: &str) -> String {
-    format!("LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|^|TargetUserName={user}^Status=0xC000006D^SubStatus=0xC0000064^IpAddress=203.0.113.7^Computer=DC01")
+    leef_4625_from(user, "203.0.113.7")
+}
+
+/// A 4625 "no such user" for `user` from `source`, as NXLog sends it in LEEF 2.0.
+fn leef_4625_from(user: &str, source: &str) -> String {
+    format!("LEEF:2.0|NXLog|Microsoft-Windows-Security-Auditing|5.8|4625|^|TargetUserName={user}^Status=0xC000006D^SubStatus=0xC0000064^IpAddress={source}^Computer=DC01")
 }
 
 fn assert_medium_offense(offense: &Offense) {
@@ -163,6 +168,121 @@ async fn udp_datagrams_raise_an_offense() {
     );
     listener.stop();
     listener.join().await;
+}
+
+#[tokio::test]
+async fn udp_bursts_from_several_senders_are_all_counted_with_their_sender() {
+    let mut h = harness();
+    // 127.0.0.5 is not allowed: its datagrams must be dropped, and only its.
+    let listener = h
+        .listen("protocol = \"udp\"\naddress = \"127.0.0.1:0\"\nallowed_senders = [\"127.0.0.2/31\", \"127.0.0.4/32\"]")
+        .await;
+    let name = format!("udp/{}", listener.local_addr);
+    let senders: Vec<_> = (2..=5)
+        .map(|i| std::net::UdpSocket::bind(format!("127.0.0.{i}:0")).unwrap())
+        .collect();
+    // Sender 127.0.0.k relays events from 203.0.113.k: 120 usernames each, in rounds of 40
+    // per sender sent back to back (several recvmmsg batches per round, interleaved
+    // senders), small enough for a default-sized kernel buffer.
+    const PER_SENDER: usize = 120;
+    const ROUND: usize = 40;
+    for round in 0..PER_SENDER / ROUND {
+        for i in round * ROUND..(round + 1) * ROUND {
+            for (k, sender) in (2..).zip(&senders) {
+                let event = leef_4625_from(&format!("user{i}"), &format!("203.0.113.{k}"));
+                sender
+                    .send_to(event.as_bytes(), listener.local_addr)
+                    .unwrap();
+            }
+        }
+        let sent = (round + 1) * ROUND;
+        h.eventually("the round counted", |h| {
+            received(&h.scrape(), &name) == Some(3 * sent as u64)
+                && h.metrics.drops.get(DropReason::NotAllowed) == sent as u64
+        })
+        .await;
+    }
+    // Medium (15), High (50) and Critical (100) for each allowed sender's source, each
+    // naming that sender, and only it, as the relay.
+    let mut offenses = Vec::new();
+    for _ in 0..9 {
+        offenses.push(h.next_offense().await);
+    }
+    for k in 2..=4 {
+        let source = SourceKey::Ip(format!("203.0.113.{k}").parse().unwrap());
+        let relay: std::net::IpAddr = format!("127.0.0.{k}").parse().unwrap();
+        let tiers: Vec<_> = offenses
+            .iter()
+            .filter(|o| o.source == source)
+            .inspect(|o| assert_eq!(o.relays, vec![relay], "{o:?}"))
+            .map(|o| o.tier)
+            .collect();
+        assert_eq!(tiers, [Tier::Medium, Tier::High, Tier::Critical], "{k}");
+    }
+    let text = h.scrape();
+    assert!(
+        text.contains("rollcall_auth_events_total{kind=\"ntlm_4625\"} 360"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "rollcall_udp_kernel_drops_total{{listener=\"{name}\"}} 0"
+        )),
+        "{text}"
+    );
+    listener.stop();
+    listener.join().await;
+}
+
+#[tokio::test]
+async fn oversized_udp_datagrams_are_dropped_and_counted() {
+    let h = harness();
+    let small = h
+        .listen("protocol = \"udp\"\naddress = \"127.0.0.1:0\"\nmax_frame_size = 100")
+        .await;
+    let default = h
+        .listen("protocol = \"udp\"\naddress = \"127.0.0.1:0\"")
+        .await;
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let with_body = |len: usize, trailer: &str| format!("<13>{}{trailer}", "x".repeat(len - 4));
+    for datagram in [
+        "<13>short one".to_owned(),
+        // Far past the receive slot: truncated by the kernel, counted as oversized.
+        with_body(500, "\n"),
+        // Exactly max_frame_size once the trailer is stripped: accepted.
+        with_body(100, "\r\n"),
+        // One byte over, trailer and all within the slot: oversized.
+        with_body(101, "\n"),
+        "<13>short two".to_owned(),
+    ] {
+        sender
+            .send_to(datagram.as_bytes(), small.local_addr)
+            .unwrap();
+    }
+    // The largest IPv4 UDP payload fits the default 64 KiB limit.
+    sender
+        .send_to(with_body(65_507, "").as_bytes(), default.local_addr)
+        .unwrap();
+    let small_name = format!("udp/{}", small.local_addr);
+    let default_name = format!("udp/{}", default.local_addr);
+    h.eventually("three accepted, two oversized, one at 64 KiB", |h| {
+        let text = h.scrape();
+        received(&text, &small_name) == Some(3)
+            && received(&text, &default_name) == Some(1)
+            && h.metrics.drops.get(DropReason::Oversized) == 2
+    })
+    .await;
+    let bytes = format!("rollcall_bytes_received_total{{listener=\"{small_name}\",");
+    let text = h.scrape();
+    let counted = text
+        .lines()
+        .find(|l| l.starts_with(&bytes))
+        .and_then(|l| l.rsplit(' ').next());
+    assert_eq!(counted, Some("126"), "13 + 100 + 13 bytes: {text}");
+    for l in [small, default] {
+        l.stop();
+        l.join().await;
+    }
 }
 
 #[tokio::test]
