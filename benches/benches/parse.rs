@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use parse_fixtures as fx;
 use parse_fixtures::Rng;
+use rollcall_benches::workload::{self, events, Actor, BenignKind, Envelope, PayloadFormat};
 use rollcall_parse::message::may_hold_auth_failure;
 use rollcall_parse::{parse_auth, AuthKind, Format, ParseContext};
 
@@ -238,7 +239,88 @@ fn all_sets() -> Vec<(String, Vec<String>)> {
         ));
     }
     sets.push(("mix/95_5".to_owned(), mix_lines()));
+    sets.push((
+        "auth/nxlog_json_4625".to_owned(),
+        checked(
+            nxlog_json_lines(300, |who| {
+                events::failure_event(workload::PROBE_FAILURE, who)
+            }),
+            Some(AuthKind::Ntlm4625),
+        ),
+    ));
+    sets.push((
+        "late_reject/nxlog_json_4776_success".to_owned(),
+        checked(
+            nxlog_json_lines(301, |who| {
+                events::benign_event(BenignKind::CredentialValidationOk, who)
+            }),
+            None,
+        ),
+    ));
+    sets.push(("e2e/workload_mix".to_owned(), e2e_workload_lines()));
     sets
+}
+
+/// Asserts every line parses (as JSON) to an event of `kind`, or to none.
+fn checked(lines: Vec<String>, kind: Option<AuthKind>) -> Vec<String> {
+    for line in &lines {
+        let (format, result) = parse_auth(line.as_bytes(), &CTX);
+        assert_eq!(format, Format::Json, "{line}");
+        match (result, kind) {
+            (Ok(Some(ev)), Some(kind)) => assert_eq!(ev.kind, kind, "{line}"),
+            (Ok(None), None) => {}
+            (other, _) => panic!("expected {kind:?}, got {other:?}: {line}"),
+        }
+    }
+    lines
+}
+
+/// NXLog `to_json()` after an RFC 5424 header, as the load harness sends it (its renderer):
+/// the JSON records of the end-to-end workload, with a ~1 KB escaped `Message`.
+fn nxlog_json_lines(seed: u64, make: fn(&Actor<'_>) -> events::WinEvent) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..PER_SET)
+        .map(|i| {
+            let user = format!("user{:05}", rng.range(0, 20_000));
+            let ws = format!("WS{:05}", rng.range(0, 20_000));
+            let v = rng.next_u64();
+            let who = Actor {
+                username: &user,
+                source: Some(std::net::IpAddr::from([
+                    10,
+                    (v >> 8) as u8,
+                    (v >> 16) as u8,
+                    7,
+                ])),
+                workstation: &ws,
+                port: rng.range(1024, 65535) as u16,
+            };
+            let host = format!("dc{:02}", rng.range(1, 40));
+            let env = Envelope {
+                time_ms: 1_795_400_000_000 - rng.range(0, 60_000) as i64,
+                host: &host,
+                record: 1_000_000 + i as u64,
+            };
+            let mut out = Vec::new();
+            workload::render::render(PayloadFormat::Json, &env, &make(&who), &mut out);
+            String::from_utf8(out).expect("renderer writes UTF-8")
+        })
+        .collect()
+}
+
+/// The first 4 000 messages of the load harness's default workload (`loadgen`, seed 1589:
+/// LEEF, Snare, NXLog JSON and text in equal shares, 5 % counted failures, the rest 4624,
+/// 4634, 5156 and 4776/4768 successes): the parse share of the end-to-end path.
+fn e2e_workload_lines() -> Vec<String> {
+    let spec = workload::WorkloadSpec {
+        messages: 4_000,
+        attackers: 5,
+        ..Default::default()
+    };
+    let w = workload::build(&spec).expect("valid workload spec");
+    (0..w.len())
+        .map(|i| String::from_utf8_lossy(w.message(i)).into_owned())
+        .collect()
 }
 
 /// CPU time this thread has run, from the scheduler (immune to other processes competing

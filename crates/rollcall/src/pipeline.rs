@@ -69,12 +69,26 @@ impl Pipeline {
         (self.clock)()
     }
 
-    /// Processes one complete syslog message received from `peer`. Allocation-free unless the
-    /// message is an authentication failure the detector keeps, or a warning is logged.
+    /// [`Self::handle_frame_at`] at the current time: one clock read per frame.
+    #[cfg(test)]
     pub fn handle_frame(&self, frame: &[u8], peer: IpAddr, listener: &ListenerMetrics) {
+        self.handle_frame_at(frame, peer, listener, self.now_ms());
+    }
+
+    /// Processes one complete syslog message received from `peer` at `now_ms` (epoch ms, from
+    /// [`Self::now_ms`]). Listeners read the clock once per socket read and pass it to every
+    /// frame that read delivered: a clock read per frame was ~2 % of the end-to-end path.
+    /// Allocation-free unless the message is an authentication failure the detector keeps,
+    /// or a warning is logged.
+    pub fn handle_frame_at(
+        &self,
+        frame: &[u8],
+        peer: IpAddr,
+        listener: &ListenerMetrics,
+        now_ms: i64,
+    ) {
         listener.messages.inc();
         listener.bytes.inc_by(frame.len() as u64);
-        let now_ms = self.now_ms();
         let (format, result) = parse_auth(frame, &ParseContext { now_ms });
         self.metrics.parsed(format).inc();
         let mut event = match result {

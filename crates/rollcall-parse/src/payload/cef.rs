@@ -9,10 +9,9 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
-
 use crate::error::ParseError;
 use crate::fields::{slot_for_name, FieldSlot, WinFields};
+use crate::payload::finder;
 use crate::payload::leef::{is_escaped, next_header_field, parse_event_time};
 use crate::payload::wintext;
 
@@ -50,7 +49,8 @@ pub fn looks_like(body: &[u8]) -> bool {
 fn find_start(body: &[u8]) -> Option<usize> {
     let window = &body[..body.len().min(MAX_PREFIX + 4)];
     let mut from = 0;
-    while let Some(i) = memmem::find(window.get(from..)?, b"CEF:") {
+    let cef = finder!(b"CEF:");
+    while let Some(i) = cef.find(window.get(from..)?) {
         let at = from + i;
         let prefix_ok = at == 0 || matches!(window.get(at - 1), Some(b' ' | b'\t'));
         if prefix_ok {

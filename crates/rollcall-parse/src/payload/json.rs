@@ -26,7 +26,7 @@ use crate::fields::{FieldSlot, WinFields};
 use crate::payload::{trim_start, wintext};
 use crate::time::parse_rfc3339_zoned;
 
-use collect::{Collected, Scalar, ValueSeed};
+use collect::{collect_fast, Collected, RawText, Scalar, ValueSeed};
 
 /// SSPR audit records carry no numeric error code, only `result`. The code reported for
 /// [`AuthKind::AzureSspr`] is Microsoft Graph's `operationResult` enum value of that result,
@@ -56,21 +56,44 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
     if trim_start(record).first() != Some(&b'{') {
         return Err(ParseError::InvalidJson);
     }
-    let mut found = Collected::default();
+    let (found, parsed) = collect(record, out.event_id, true);
+    // A truncated record (UDP cut it) still yields what it holds; the error is reported too.
+    apply(found, out);
+    parsed
+}
+
+/// Reads `record`: the serde-free pass when `fast` and it copes, otherwise (and for every
+/// record it gives up on: errors, escapes it would have to decode, …) the serde pass.
+fn collect(
+    record: &[u8],
+    preset_event_id: Option<u32>,
+    fast: bool,
+) -> (Collected<'_>, Result<(), ParseError>) {
+    let fresh = || Collected {
+        preset_event_id,
+        ..Collected::default()
+    };
+    let mut found = fresh();
+    if fast && collect_fast(record, &mut found).is_some() {
+        return (found, Ok(()));
+    }
+    let mut found = fresh();
     let mut de = serde_json::Deserializer::from_slice(record);
     // Only the first value is read: NDJSON bodies and trailing garbage are not our concern.
     let parsed = ValueSeed::record(&mut found).deserialize(&mut de);
-    // A truncated record (UDP cut it) still yields what it holds; the error is reported too.
-    apply(found, out);
-    parsed.map_err(|e| match e.classify() {
+    let parsed = parsed.map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => ParseError::Truncated,
         _ => ParseError::InvalidJson,
-    })
+    });
+    (found, parsed)
 }
 
 /// Decides the record's shape and fills `out`.
 fn apply<'a>(c: Collected<'a>, out: &mut WinFields<'a>) {
-    if c.win.event_id.is_some() || out.event_id.is_some() {
+    if c.settled {
+        // Not an authentication failure whatever the rest says: no need to read the text.
+        fill_from(c.win, out);
+    } else if c.win.event_id.is_some() || out.event_id.is_some() {
         apply_windows(c, out);
     } else if c.sspr_marker {
         apply_sspr(c, out);
@@ -81,7 +104,7 @@ fn apply<'a>(c: Collected<'a>, out: &mut WinFields<'a>) {
         apply_signin(c, out);
     } else {
         // No structure we know, but the text may be a rendered Windows event.
-        if let Some(m) = c.message {
+        if let Some(m) = c.message.and_then(RawText::decode) {
             apply_text(m, out);
         }
         fill_from(c.win, out);
@@ -101,7 +124,7 @@ fn apply_windows<'a>(c: Collected<'a>, out: &mut WinFields<'a>) {
     let incomplete =
         out.target_user.is_none() || (out.status.is_none() && out.sub_status.is_none());
     if incomplete {
-        if let Some(m) = message {
+        if let Some(m) = message.and_then(RawText::decode) {
             apply_text(m, out);
         }
     }

@@ -12,6 +12,8 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::payload::finder;
+
 use crate::error::ParseError;
 use crate::fields::WinFields;
 use crate::payload::leef::{parse_event_time, starts_with_key};
@@ -32,15 +34,18 @@ pub enum Separators {
 impl Separators {
     /// Picks the separator style from the part of the record before `Message=`.
     pub fn detect(body: &[u8]) -> Separators {
-        let head = match memmem::find(body, b"Message=") {
+        let head = match finder!(b"Message=").find(body) {
             Some(i) => &body[..i],
             None => body,
         };
         if memchr::memchr(b'\t', head).is_some() {
             return Separators::Tab;
         }
-        for escaped in [&b"#011"[..], b"\\011"] {
-            if memmem::find(head, escaped).is_some() {
+        for (finder, escaped) in [
+            (finder!(b"#011"), &b"#011"[..]),
+            (finder!(b"\\011"), b"\\011"),
+        ] {
+            if finder.find(head).is_some() {
                 return Separators::EscapedTab(escaped);
             }
         }
@@ -193,17 +198,18 @@ pub fn looks_like(body: &[u8]) -> bool {
         return true;
     }
     let window = &body[..body.len().min(MAX_PREFIX)];
-    if let Some(i) = memmem::find(window, b"AgentDevice=") {
+    if let Some(i) = finder!(b"AgentDevice=").find(window) {
         if i > 0 && matches!(window[i - 1], b' ' | b'\t') {
             return true;
         }
     }
-    starts_with_key(body) && (has_pair(body, b"EventID=") || has_pair(body, b"EventCode="))
+    starts_with_key(body)
+        && (has_pair(body, finder!(b"EventID=")) || has_pair(body, finder!(b"EventCode=")))
 }
 
 /// Whether `key=` occurs in `body` as a pair (after a separator, not inside another name).
-fn has_pair(body: &[u8], key: &[u8]) -> bool {
-    memmem::find_iter(body, key).any(|i| {
+fn has_pair(body: &[u8], key: &memmem::Finder<'_>) -> bool {
+    key.find_iter(body).any(|i| {
         i == 0
             || !body[i - 1].is_ascii_alphanumeric()
             || body[..i].ends_with(b"#011")

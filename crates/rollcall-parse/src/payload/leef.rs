@@ -12,6 +12,8 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::payload::finder;
+
 use crate::error::ParseError;
 use crate::fields::{slot_for_name, FieldSlot, WinFields};
 use crate::payload::wintext;
@@ -125,7 +127,8 @@ pub fn looks_like(body: &[u8]) -> bool {
 fn find_start(body: &[u8]) -> Option<usize> {
     let window = &body[..body.len().min(MAX_PREFIX + 5)];
     let mut from = 0;
-    while let Some(i) = memmem::find(window.get(from..)?, b"LEEF:") {
+    let leef = finder!(b"LEEF:");
+    while let Some(i) = leef.find(window.get(from..)?) {
         let at = from + i;
         let prefix_ok = at == 0 || matches!(window.get(at - 1), Some(b' ' | b'\t'));
         if prefix_ok {
@@ -208,9 +211,10 @@ fn effective_delimiter(declared: Delimiter, attributes: &[u8]) -> Delimiter {
     if declared != Delimiter::TAB || memchr::memchr(b'\t', attributes).is_some() {
         return declared;
     }
-    for escaped in [&b"#011"[..], b"\\011", b"\\t"] {
-        if memmem::find(attributes, escaped).is_some() {
-            return Delimiter::from_bytes(escaped).unwrap_or(declared);
+    let escapes = [finder!(b"#011"), finder!(b"\\011"), finder!(b"\\t")];
+    for escaped in escapes {
+        if escaped.find(attributes).is_some() {
+            return Delimiter::from_bytes(escaped.needle()).unwrap_or(declared);
         }
     }
     if memchr::memchr(b'|', attributes).is_some() {

@@ -13,6 +13,19 @@ pub mod wintext;
 use crate::error::ParseError;
 use crate::fields::WinFields;
 
+/// A `memmem` searcher for a fixed needle, built on first use and kept: `memmem::find` builds
+/// a fresh `Finder` (ranking the needle's bytes, choosing a prefilter) on every call, which
+/// cost more than the search over the short windows it is used on (`LEEF:`, `CEF:`,
+/// `MSWinEventLog` near the start of every frame that passes the prefilter).
+macro_rules! finder {
+    ($needle:expr) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        &*FINDER
+    }};
+}
+pub(crate) use finder;
+
 /// The format a message was recognised as (DESIGN.md `parse` output names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {

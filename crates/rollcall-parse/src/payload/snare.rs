@@ -16,6 +16,8 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::payload::finder;
+
 use crate::error::ParseError;
 use crate::fields::{FieldSlot, WinFields};
 use crate::payload::{json, wintext};
@@ -130,7 +132,7 @@ impl<'a> Iterator for SnareFields<'a> {
 /// and followed by a separator or the end of the record.
 fn find_tag(body: &[u8]) -> Option<usize> {
     let window = &body[..body.len().min(MAX_PREFIX + TAG.len())];
-    let at = memmem::find(window, TAG)?;
+    let at = finder!(TAG).find(window)?;
     let before_ok = at == 0 || !window[at - 1].is_ascii_alphanumeric();
     let after = body.get(at + TAG.len()).copied();
     let after_ok = after.is_none_or(|c| !c.is_ascii_alphanumeric());

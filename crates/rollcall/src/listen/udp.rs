@@ -259,13 +259,15 @@ impl Batch {
 
     /// Hands the first `count` datagrams of the last [`Self::receive`] to the pipeline.
     fn dispatch(&self, ctx: &ListenerContext, count: usize) {
+        // One clock read per batch: the datagrams of one `recvmmsg` arrived together.
+        let now_ms = ctx.pipeline.now_ms();
         for index in 0..count.min(BATCH) {
             let (bytes, received) = self.datagram(index);
             let Some(peer) = received.peer else {
                 tracing::debug!(listener = %ctx.counters.name, "udp datagram without an IP sender ignored");
                 continue;
             };
-            handle_datagram(ctx, bytes, received, peer);
+            handle_datagram(ctx, bytes, received, peer, now_ms);
         }
     }
 }
@@ -285,7 +287,13 @@ fn socket_addr(addr: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<So
     addr.as_socket()
 }
 
-fn handle_datagram(ctx: &ListenerContext, datagram: &[u8], received: Received, peer: SocketAddr) {
+fn handle_datagram(
+    ctx: &ListenerContext,
+    datagram: &[u8],
+    received: Received,
+    peer: SocketAddr,
+    now_ms: i64,
+) {
     let ip = peer.ip();
     if !ctx.allow.permits(ip) {
         ctx.drop_counted(DropReason::NotAllowed, ip, &"sender not in allowed_senders");
@@ -312,7 +320,8 @@ fn handle_datagram(ctx: &ListenerContext, datagram: &[u8], received: Received, p
         );
         return;
     }
-    ctx.pipeline.handle_frame(message, ip, &ctx.counters);
+    ctx.pipeline
+        .handle_frame_at(message, ip, &ctx.counters, now_ms);
 }
 
 /// Senders often end a datagram with LF (or NUL, or CRLF); it is not part of the message.

@@ -5,6 +5,13 @@
 //! a string in one producer and an object in another (`Status`: NXLog `"0xC000006D"`, Log
 //! Analytics `{"errorCode":50126}`), so each value is dispatched on what it turns out to be.
 //!
+//! Only what is read is decoded: values of keys no [`Action`] wants are skipped with
+//! `IgnoredAny` (serde_json then only checks their syntax, not their UTF-8 or escapes, as the
+//! LEEF parser checks only the values it keeps), the rendered `message` is kept as raw JSON
+//! text and decoded only when the structured fields fall short ([`RawText`]), and once the
+//! record is known not to matter (another Windows event) the rest of it
+//! is skipped ([`Collected::settled`]).
+//!
 //! Keys are compared ASCII case-insensitively: Graph (`userPrincipalName`), Log Analytics
 //! (`UserPrincipalName`) and Windows (`IpAddress` / `IPAddress` / `ipAddress`) agree on names
 //! but not on case, and no two fields we read differ only by case.
@@ -12,9 +19,18 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::fields::{slot_for_name, FieldSlot, WinFields};
+
+mod fast;
+
+/// The serde-free pass over `record` ([`fast`]); `None` when it gave up and the serde pass
+/// ([`ValueSeed::record`]) must read the record from the start, with a fresh `rec`.
+pub(crate) fn collect_fast<'de>(record: &'de [u8], rec: &mut Collected<'de>) -> Option<()> {
+    fast::collect(record, rec)
+}
 
 /// Everything a record may say, before deciding what kind of record it is.
 #[derive(Debug, Default)]
@@ -23,8 +39,8 @@ pub(crate) struct Collected<'de> {
     pub win: WinFields<'de>,
     /// ECS `host.name` (the shipper's host; `winlog.computer_name` is preferred).
     pub host_name: Option<Cow<'de, str>>,
-    /// Rendered event text (`message`, `Message`, LogRhythm `EventData`).
-    pub message: Option<Cow<'de, str>>,
+    /// Rendered event text (`message`, `Message`, LogRhythm `EventData`), still escaped.
+    pub message: Option<RawText<'de>>,
     pub timestamp: Option<Cow<'de, str>>,
     pub event_time: Option<Cow<'de, str>>,
     // Azure
@@ -44,6 +60,29 @@ pub(crate) struct Collected<'de> {
     pub initiator_upn: Option<Cow<'de, str>>,
     pub initiator_ip: Option<Cow<'de, str>>,
     pub target_upn: Option<Cow<'de, str>>,
+    /// The event ID the caller's fields already hold (`out` of `json::extract`): it wins
+    /// over the record's, so it decides [`Self::settled`] too.
+    pub preset_event_id: Option<u32>,
+    /// Set once [`Self::settled`]: everything after is skipped unread.
+    pub settled: bool,
+}
+
+/// A JSON string as it stands in the record, quotes and escapes included (serde_json has
+/// checked its syntax and UTF-8). Decoding a ~1 KB rendered message costs more than the rest
+/// of a record, and it is needed only when the structured fields fall short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RawText<'de>(&'de str);
+
+impl<'de> RawText<'de> {
+    /// The string's value: borrowed when it has no escapes. `None` when its escapes do not
+    /// decode (a lone surrogate).
+    pub fn decode(self) -> Option<Cow<'de, str>> {
+        let inner = self.0.strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains('\\') {
+            return Some(Cow::Borrowed(inner));
+        }
+        serde_json::from_str::<String>(self.0).ok().map(Cow::Owned)
+    }
 }
 
 /// A JSON scalar as we keep it.
@@ -199,54 +238,105 @@ const ROOT_KEYS: &[(&str, Action)] = &[
     ),
 ];
 
-fn lookup(table: &[(&str, Action)], key: &str) -> Option<Action> {
+/// Longest name in [`ROOT_KEYS`] and [`AZURE_KEYS`] (checked when [`ROOT_BY_LEN`] is built).
+const ROOT_MAX_LEN: usize = 20;
+/// Names of one length, at most.
+const ROOT_PER_LEN: usize = 6;
+/// An unused entry of [`ROOT_BY_LEN`].
+const NO_KEY: u8 = u8::MAX;
+
+/// Indices into `ROOT_KEYS ++ AZURE_KEYS` by name length, in table order (root first, as the
+/// lookups always went): a key is compared with the two to four names of its length instead
+/// of all thirty. Built at compile time; a length holding too many names fails the build.
+const ROOT_BY_LEN: [[u8; ROOT_PER_LEN]; ROOT_MAX_LEN + 1] = {
+    let mut table = [[NO_KEY; ROOT_PER_LEN]; ROOT_MAX_LEN + 1];
+    let mut i = 0;
+    while i < ROOT_KEYS.len() + AZURE_KEYS.len() {
+        let name = root_entry(i).0;
+        assert!(name.len() <= ROOT_MAX_LEN, "raise ROOT_MAX_LEN");
+        let row = &mut table[name.len()];
+        let mut j = 0;
+        while row[j] != NO_KEY {
+            j += 1;
+            assert!(j < ROOT_PER_LEN, "raise ROOT_PER_LEN");
+        }
+        row[j] = i as u8;
+        i += 1;
+    }
     table
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, a)| *a)
+};
+
+const fn root_entry(i: usize) -> (&'static str, Action) {
+    if i < ROOT_KEYS.len() {
+        ROOT_KEYS[i]
+    } else {
+        AZURE_KEYS[i - ROOT_KEYS.len()]
+    }
 }
 
-fn action_for(ctx: Ctx, key: &str) -> Action {
-    let windows = |key: &str| {
-        slot_for_name(key.as_bytes()).map_or_else(Action::default, |s| leaf(Leaf::Win(s)))
-    };
+/// The action of a root (or Azure `properties`) key named in [`ROOT_KEYS`] / [`AZURE_KEYS`],
+/// ASCII case-insensitively.
+fn root_lookup(key: &[u8]) -> Option<Action> {
+    for &i in ROOT_BY_LEN.get(key.len())? {
+        let i = usize::from(i);
+        if i >= ROOT_KEYS.len() + AZURE_KEYS.len() {
+            // `NO_KEY`: the rest of the row is unused.
+            return None;
+        }
+        let (name, action) = root_entry(i);
+        let name = name.as_bytes();
+        // Most same-length names differ in their first letter: reject those in one step.
+        let first_differs = match (name.first(), key.first()) {
+            (Some(a), Some(b)) => (a ^ b) & !0x20 != 0,
+            _ => false,
+        };
+        if !first_differs && name.eq_ignore_ascii_case(key) {
+            return Some(action);
+        }
+    }
+    None
+}
+
+/// What to do with the value of `key` (its bytes as written: serde_json has decoded its
+/// escapes but not checked its UTF-8, which no known name needs).
+fn action_for(ctx: Ctx, key: &[u8]) -> Action {
+    let windows =
+        |key: &[u8]| slot_for_name(key).map_or_else(Action::default, |s| leaf(Leaf::Win(s)));
     match ctx {
-        Ctx::Root => lookup(ROOT_KEYS, key)
-            .or_else(|| lookup(AZURE_KEYS, key))
-            .unwrap_or_else(|| windows(key)),
+        Ctx::Root => root_lookup(key).unwrap_or_else(|| windows(key)),
         Ctx::EventData => windows(key),
         Ctx::Winlog => match key {
-            "event_id" => leaf(Leaf::Win(FieldSlot::EventId)),
-            "computer_name" => leaf(Leaf::Win(FieldSlot::Computer)),
-            "event_data" => object(Ctx::EventData),
+            b"event_id" => leaf(Leaf::Win(FieldSlot::EventId)),
+            b"computer_name" => leaf(Leaf::Win(FieldSlot::Computer)),
+            b"event_data" => object(Ctx::EventData),
             _ => Action::default(),
         },
         Ctx::Event => match key {
-            "code" => leaf(Leaf::Win(FieldSlot::EventId)),
+            b"code" => leaf(Leaf::Win(FieldSlot::EventId)),
             _ => Action::default(),
         },
         Ctx::Host => match key {
-            "name" => leaf(Leaf::HostName),
+            b"name" => leaf(Leaf::HostName),
             _ => Action::default(),
         },
         Ctx::Source => match key {
-            "ip" => leaf(Leaf::Win(FieldSlot::Ip)),
+            b"ip" => leaf(Leaf::Win(FieldSlot::Ip)),
             _ => Action::default(),
         },
-        Ctx::Status => match key.eq_ignore_ascii_case("errorCode") {
+        Ctx::Status => match key.eq_ignore_ascii_case(b"errorCode") {
             true => leaf(Leaf::ErrorCode),
             false => Action::default(),
         },
-        Ctx::InitiatedBy => match key.eq_ignore_ascii_case("user") {
+        Ctx::InitiatedBy => match key.eq_ignore_ascii_case(b"user") {
             true => object(Ctx::InitiatingUser),
             false => Action::default(),
         },
         Ctx::InitiatingUser => match key {
-            k if k.eq_ignore_ascii_case("userPrincipalName") => leaf(Leaf::InitiatorUpn),
-            k if k.eq_ignore_ascii_case("ipAddress") => leaf(Leaf::InitiatorIp),
+            k if k.eq_ignore_ascii_case(b"userPrincipalName") => leaf(Leaf::InitiatorUpn),
+            k if k.eq_ignore_ascii_case(b"ipAddress") => leaf(Leaf::InitiatorIp),
             _ => Action::default(),
         },
-        Ctx::TargetResource => match key.eq_ignore_ascii_case("userPrincipalName") {
+        Ctx::TargetResource => match key.eq_ignore_ascii_case(b"userPrincipalName") {
             true => leaf(Leaf::TargetUpn),
             false => Action::default(),
         },
@@ -254,6 +344,40 @@ fn action_for(ctx: Ctx, key: &str) -> Action {
 }
 
 impl<'de> Collected<'de> {
+    /// Whether the record can no longer yield an authentication failure, whatever follows:
+    /// its Windows event ID is none of 4625/4771/4768/4776 (`classify` drops it; the other
+    /// payload parsers stop there too). 4768/4776 successes are read to the end: their
+    /// fields are part of what `extract` reports (tests rely on it), and with the message
+    /// kept raw the rest of such a record is cheap.
+    pub fn settled(&self) -> bool {
+        matches!(
+            self.preset_event_id.or(self.win.event_id),
+            Some(id) if !matches!(id, 4625 | 4771 | 4768 | 4776)
+        )
+    }
+
+    fn put_win(&mut self, leaf: Leaf, text: Option<Cow<'de, str>>, number: Option<i64>) {
+        let Leaf::Win(slot) = leaf else {
+            return;
+        };
+        match (text, number) {
+            (Some(t), _) => self.win.set_slot(slot, t),
+            // Numbers are only meaningful for numeric slots (`"event_id": 4625`).
+            (None, Some(n)) => {
+                let target = match slot {
+                    FieldSlot::EventId => &mut self.win.event_id,
+                    FieldSlot::Status => &mut self.win.status,
+                    FieldSlot::SubStatus => &mut self.win.sub_status,
+                    _ => return,
+                };
+                if target.is_none() {
+                    *target = u32::try_from(n).ok();
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
     fn put(&mut self, leaf: Leaf, value: Scalar<'de>) {
         let (text, number) = match value {
             Scalar::Str(s) => (Some(s).filter(|s| !s.is_empty()), None),
@@ -266,24 +390,15 @@ impl<'de> Collected<'de> {
             }
         };
         match leaf {
-            Leaf::Win(slot) => match (text, number) {
-                (Some(t), _) => self.win.set_slot(slot, t),
-                // Numbers are only meaningful for numeric slots (`"event_id": 4625`).
-                (None, Some(n)) => {
-                    let target = match slot {
-                        FieldSlot::EventId => &mut self.win.event_id,
-                        FieldSlot::Status => &mut self.win.status,
-                        FieldSlot::SubStatus => &mut self.win.sub_status,
-                        _ => return,
-                    };
-                    if target.is_none() {
-                        *target = u32::try_from(n).ok();
-                    }
+            Leaf::Win(slot) => {
+                self.put_win(leaf, text, number);
+                if slot == FieldSlot::EventId {
+                    self.settled = self.settled();
                 }
-                (None, None) => {}
-            },
+            }
             Leaf::HostName => first(&mut self.host_name, text),
-            Leaf::Message => first(&mut self.message, text),
+            // Read raw by `ValueSeed::deserialize`; a scalar that is not a string says nothing.
+            Leaf::Message => {}
             Leaf::Timestamp => first(&mut self.timestamp, text),
             Leaf::EventTime => first(&mut self.event_time, text),
             Leaf::Upn => first(&mut self.upn, text),
@@ -360,6 +475,7 @@ pub(crate) struct ValueSeed<'c, 'de> {
 impl<'c, 'de> ValueSeed<'c, 'de> {
     /// The seed for a whole record: an object in the root context.
     pub fn record(rec: &'c mut Collected<'de>) -> Self {
+        rec.settled = rec.settled();
         ValueSeed {
             rec,
             action: object(Ctx::Root),
@@ -371,7 +487,28 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, 'de> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+        match self.action {
+            // Nothing wanted here: serde_json skips it without decoding strings or numbers.
+            Action {
+                leaf: None,
+                object: None,
+                array: None,
+            } => d.deserialize_ignored_any(IgnoredAny).map(drop),
+            // The rendered message: kept raw, decoded only if `apply` needs it.
+            Action {
+                leaf: Some(Leaf::Message),
+                object: None,
+                array: None,
+            } => {
+                let raw = <&'de RawValue>::deserialize(d)?.get();
+                // `""` says nothing: a later message key may still fill the slot.
+                if self.rec.message.is_none() && raw.starts_with('"') && raw != "\"\"" {
+                    self.rec.message = Some(RawText(raw));
+                }
+                Ok(())
+            }
+            _ => d.deserialize_any(self),
+        }
     }
 }
 
@@ -430,21 +567,23 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some(ctx) = self.action.object else {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(());
-        };
-        while let Some(action) = map.next_key_seed(KeySeed(ctx))? {
-            map.next_value_seed(ValueSeed {
-                rec: &mut *self.rec,
-                action,
-            })?;
+        if let Some(ctx) = self.action.object {
+            while !self.rec.settled {
+                let Some(action) = map.next_key_seed(KeySeed(ctx))? else {
+                    return Ok(());
+                };
+                map.next_value_seed(ValueSeed {
+                    rec: &mut *self.rec,
+                    action,
+                })?;
+            }
         }
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        if let Some((ctx, first_only)) = self.action.array {
+        if let Some((ctx, first_only)) = self.action.array.filter(|_| !self.rec.settled) {
             let element = object(ctx);
             if first_only {
                 seq.next_element_seed(ValueSeed {
@@ -452,12 +591,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
                     action: element,
                 })?;
             } else {
-                while seq
-                    .next_element_seed(ValueSeed {
-                        rec: &mut *self.rec,
-                        action: element,
-                    })?
-                    .is_some()
+                while !self.rec.settled
+                    && seq
+                        .next_element_seed(ValueSeed {
+                            rec: &mut *self.rec,
+                            action: element,
+                        })?
+                        .is_some()
                 {}
             }
         }
@@ -467,14 +607,15 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
 }
 
 /// Reads a key and turns it into the [`Action`] for its value without keeping the key, so an
-/// escaped key costs no allocation either.
+/// escaped key costs no allocation either. Read as bytes: every known name is ASCII, so its
+/// UTF-8 need not be checked first.
 struct KeySeed(Ctx);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Action;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Action, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
 }
 
@@ -485,7 +626,44 @@ impl<'de> Visitor<'de> for KeySeed {
         f.write_str("an object key")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Action, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Action, E> {
         Ok(action_for(self.0, v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Action, E> {
+        Ok(action_for(self.0, v.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_root_and_azure_name_is_found_in_any_case_and_near_misses_are_not() {
+        for i in 0..ROOT_KEYS.len() + AZURE_KEYS.len() {
+            let (name, action) = root_entry(i);
+            // The first entry of a name wins, as the table scans did.
+            let first = ROOT_KEYS
+                .iter()
+                .chain(AZURE_KEYS)
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, a)| *a);
+            for spelling in [
+                name.to_string(),
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+            ] {
+                let found = root_lookup(spelling.as_bytes());
+                assert_eq!(format!("{found:?}"), format!("{first:?}"), "{spelling}");
+            }
+            assert_eq!(format!("{:?}", first), format!("{:?}", Some(action)));
+            let mut changed = name.as_bytes().to_vec();
+            changed[0] ^= 0x01;
+            assert!(root_lookup(&changed).is_none(), "{name}");
+            assert!(root_lookup(&name.as_bytes()[1..]).is_none(), "{name}");
+        }
+        assert!(root_lookup(b"").is_none());
+        assert!(root_lookup(&[b'a'; 300]).is_none());
     }
 }

@@ -394,3 +394,116 @@ proptest::proptest! {
         let _ = extract(&GRAPH_SSPR_FAILURE.as_bytes()[..cut], &mut f);
     }
 }
+
+/// Both passes over `body` (its first record), as `(collected, result)` in `Debug` form;
+/// and whether the serde-free pass coped on its own.
+fn both_passes(body: &[u8], preset: Option<u32>) -> (String, String, bool) {
+    let record = match trim_start(body) {
+        [b'[', ..] => records(body).next().unwrap_or(body),
+        b => b,
+    };
+    let (fast, fast_result) = collect(record, preset, true);
+    let (serde, serde_result) = collect(record, preset, false);
+    let mut probe = collect::Collected::default();
+    let coped = collect_fast(record, &mut probe).is_some();
+    (
+        format!("{fast:?} {fast_result:?}"),
+        format!("{serde:?} {serde_result:?}"),
+        coped,
+    )
+}
+
+/// Every JSON record of this file, a few edge cases, and the shapes of the load harness.
+fn differential_corpus() -> Vec<String> {
+    let mut bodies: Vec<String> = [
+        WINLOGBEAT_4625,
+        NXLOG_4771,
+        GRAPH_50126,
+        EVENTHUB_50053,
+        LOG_ANALYTICS_50126,
+        GRAPH_SSPR_FAILURE,
+        r#"{"EventID":4768,"Hostname":"dc01","TargetUserName":"jdoe","Status":"0x0","IpAddress":"::ffff:10.0.0.8"}"#,
+        r#"{"EventID":4624,"TargetUserName":"jdoe","IpAddress":"10.0.0.8","Message":"An account was\r\nlogged on."}"#,
+        r#"{"message":"An account failed to log on.\n\nAccount For Which Logon Failed:\n\tAccount Name:\t\tjdoe\n\tAccount Domain:\t\tCORP\n\nFailure Information:\n\tStatus:\t\t0xC000006D\n\tSub Status:\t\t0xC0000064\n\nNetwork Information:\n\tSource Network Address:\t203.0.113.9","EventID":"4625"}"#,
+        r#"{"EventID":4625,"TargetUserName":"CORP\\jdoe","x":[1,-2,3.5e-3,0,true,false,null,{"a":[]}],"Status":"0xC000006D","SubStatus":3221225572,"IpAddress":"10.1.2.3"}"#,
+        r#"{"records":[{"category":"SignInLogs","properties":{"userPrincipalName":"a@b.c","status":{"errorCode":50126}}},{"x":1}]}"#,
+        r#"{"value":[{"activityDisplayName":"Reset password (self-service)","result":"failure","targetResources":[{"userPrincipalName":"t@x"},{"userPrincipalName":"u@x"}],"initiatedBy":{"user":{"ipAddress":"198.51.100.3"}}}]}"#,
+        r#"{"EventID":4771,"Message":"","message":"second","Status":"0x18","TargetUserName":"é-user","ÿkey":"v","IpAddress":"::ffff:10.0.0.5"}"#,
+        r#"{"EventID":4776,"Status":0,"Workstation":"W","TargetUserName":"u"}"#,
+        r#"{ "EventID" : 4625 , "SubStatus" : "0xC0000064" , "TargetUserName" : "a" , "IpAddress" : "10.0.0.1" }"#,
+        "{\"EventID\":4625,\"Message\":\"caf\u{e9} \\u00e9 \\ud83d\\ude00\",\"TargetUserName\":\"x\"}",
+        r#"[{"EventID":4625,"TargetUserName":"a"},{"EventID":4771}]"#,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // The load harness's NXLog JSON (a ~1 KB rendered message full of escapes).
+    bodies.push(format!(
+        "{{\"EventTime\":\"2026-11-23T03:15:02Z\",\"Hostname\":\"dc01.corp.example\",\"Keywords\":-9218868437227405312,\"EventType\":\"AUDIT_FAILURE\",\"EventID\":4625,\"RecordNumber\":1000001,\"TargetUserName\":\"user00042\",\"Status\":\"0xC000006D\",\"SubStatus\":\"0xC0000064\",\"IpAddress\":\"10.0.0.7\",\"Message\":\"{}\",\"SourceModuleType\":\"im_msvistalog\"}}",
+        "An account failed to log on.\\r\\n\\r\\nSubject:\\r\\n\\tSecurity ID:\\t\\tS-1-0-0\\r\\n".repeat(12)
+    ));
+    bodies
+}
+
+#[test]
+fn the_serde_free_pass_reads_records_as_serde_does() {
+    let corpus = differential_corpus();
+    for body in &corpus {
+        for preset in [None, Some(4625), Some(4624)] {
+            let (fast, serde, _) = both_passes(body.as_bytes(), preset);
+            assert_eq!(fast, serde, "{body}");
+        }
+    }
+    // It copes on its own with the common shapes (or it would save nothing).
+    for body in [
+        WINLOGBEAT_4625,
+        NXLOG_4771,
+        GRAPH_50126,
+        EVENTHUB_50053,
+        &corpus[corpus.len() - 1],
+    ] {
+        assert!(both_passes(body.as_bytes(), None).2, "{body}");
+    }
+    // And gives up on what serde rejects or would decode.
+    for body in [
+        r#"{"EventID":4625,"TargetUserName":"a\u0041"}"#,
+        r#"{"EventID":4625,}"#,
+        r#"{"EventID":01}"#,
+        r#"{"EventID":4625,"x":1.}"#,
+        r#"{"EventID":4625"#,
+        "{\"EventID\":4625,\"x\":\"a\u{1}\"}",
+    ] {
+        assert!(!both_passes(body.as_bytes(), None).2, "{body}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+
+    /// Fixtures with random edits (cuts, JSON-significant bytes inserted or overwritten): the
+    /// serde-free pass either gives up or collects exactly what serde collects.
+    #[test]
+    fn the_serde_free_pass_agrees_with_serde_on_mutated_records(
+        which in 0usize..18,
+        edits in proptest::collection::vec((0usize..4000, 0usize..3, 0usize..24), 1..5),
+    ) {
+        const ALPHABET: &[u8] = b"{}[]\",:\\ 0-9.eEutfnl\x01\xff\xc3a/";
+        let corpus = differential_corpus();
+        let mut body = corpus[which % corpus.len()].clone().into_bytes();
+        for (at, kind, byte) in edits {
+            let at = at % (body.len() + 1);
+            let b = ALPHABET[byte % ALPHABET.len()];
+            match kind {
+                0 => body.truncate(at),
+                1 => body.insert(at, b),
+                _ => {
+                    if let Some(c) = body.get_mut(at) {
+                        *c = b;
+                    }
+                }
+            }
+        }
+        let (fast, serde, _) = both_passes(&body, None);
+        proptest::prop_assert_eq!(fast, serde);
+    }
+}
