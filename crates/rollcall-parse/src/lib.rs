@@ -12,6 +12,7 @@
 pub mod error;
 pub mod event;
 pub mod fields;
+pub mod frame_messages;
 pub mod framing;
 pub mod message;
 pub mod normalise;
@@ -21,5 +22,6 @@ pub mod time;
 
 pub use error::ParseError;
 pub use event::{AuthEvent, AuthKind, FailureCode};
+pub use frame_messages::for_each_message;
 pub use message::{auth_event, parse_auth, parse_message, Message, ParseContext};
 pub use payload::Format;

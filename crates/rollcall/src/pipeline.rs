@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use rollcall_detect::{Engine, Offense};
 use rollcall_parse::event::normalise_ip;
-use rollcall_parse::{parse_auth, ParseContext, ParseError};
+use rollcall_parse::message::may_hold_auth_failure;
+use rollcall_parse::{auth_event, for_each_message, Format, Message, ParseContext, ParseError};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::metrics::{ListenerMetrics, Metrics};
@@ -89,9 +90,28 @@ impl Pipeline {
     ) {
         listener.messages.inc();
         listener.bytes.inc_by(frame.len() as u64);
-        let (format, result) = parse_auth(frame, &ParseContext { now_ms });
-        self.metrics.parsed(format).inc();
-        let mut event = match result {
+        if !may_hold_auth_failure(frame) {
+            self.metrics.parsed(Format::Unknown).inc();
+            return;
+        }
+        let ctx = ParseContext { now_ms };
+        // Almost always one message; a JSON list of records (Event Hub) is one per record.
+        for_each_message(frame, |msg| {
+            self.handle_message(msg, &ctx, peer, listener);
+        });
+    }
+
+    /// Parses, counts and observes one message of a frame.
+    fn handle_message(
+        &self,
+        msg: &Message<'_>,
+        ctx: &ParseContext,
+        peer: IpAddr,
+        listener: &ListenerMetrics,
+    ) {
+        let now_ms = ctx.now_ms;
+        self.metrics.parsed(msg.format).inc();
+        let mut event = match auth_event(msg, ctx) {
             Ok(Some(event)) => event,
             Ok(None) => return,
             Err(err) => {
@@ -230,6 +250,38 @@ mod tests {
         assert_eq!(
             listener.bytes.get(),
             (irrelevant.len() + 2 * broken.len()) as u64
+        );
+    }
+
+    /// Event Hub relays put a list of sign-in records in one line: every record counts.
+    #[test]
+    fn every_record_of_an_envelope_in_one_frame_is_observed() {
+        let (pipeline, registry, mut offenses, listener) = setup();
+        let records: Vec<String> = (0..15)
+            .map(|i| {
+                format!(
+                    r#"{{"time":"2026-11-20T00:00:{i:02}Z","category":"SignInLogs","resultType":"50126","callerIpAddress":"203.0.113.40","properties":{{"userPrincipalName":"user{i}@contoso.example","status":{{"errorCode":50126}}}}}}"#
+                )
+            })
+            .collect();
+        let frame = format!(
+            "<14>1 2026-11-20T00:00:20Z eventhub-relay azure - - - {{\"records\":[{}]}}",
+            records.join(",")
+        );
+        pipeline.handle_frame(frame.as_bytes(), "10.0.0.9".parse().unwrap(), &listener);
+        let offense = offenses
+            .try_recv()
+            .expect("15 records, 15 usernames: Medium");
+        assert_eq!(offense.unique_usernames, 15);
+        assert_eq!(listener.messages.get(), 1);
+        let text = crate::metrics::render(&registry);
+        assert!(
+            text.contains("rollcall_messages_parsed_total{format=\"json\"} 15"),
+            "{text}"
+        );
+        assert!(
+            text.contains("rollcall_auth_events_total{kind=\"azure_signin\"} 15"),
+            "{text}"
         );
     }
 

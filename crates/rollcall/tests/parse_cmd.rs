@@ -186,6 +186,26 @@ fn envelopes_yield_one_line_per_record() {
     assert_eq!(json_lines(&out.stdout), expected("azure_signin.ndjson"));
 }
 
+/// The same envelope relayed in one syslog line (an Event Hub consumer forwarding batches).
+#[test]
+fn an_envelope_behind_a_syslog_header_yields_one_line_per_record() {
+    let signin = std::fs::read_to_string(fixture("azure_signin.ndjson")).unwrap();
+    let records: Vec<&str> = signin.lines().collect();
+    let line = format!(
+        "<14>1 2026-11-23T03:20:00Z eventhub-relay azure - - - {{\"records\":[{},{}]}}\n",
+        records[0], records[1]
+    );
+    let out = rollcall(&["parse"], Some(line.as_bytes()));
+    let got = json_lines(&out.stdout);
+    let want = expected("azure_signin.ndjson");
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        for key in ["kind", "code", "username", "source_ip", "time"] {
+            assert_eq!(g["auth"][key], w["auth"][key], "{key}: {g} vs {w}");
+        }
+    }
+}
+
 #[test]
 fn a_truncated_document_is_reported_and_later_files_still_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,7 +14,7 @@
 mod collect;
 mod records;
 
-pub use records::{records, Records};
+pub use records::{holds_record_list, records, Records};
 
 use std::borrow::Cow;
 

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rollcall_parse::time::format_rfc3339_ms;
-use rollcall_parse::{auth_event, parse_message, AuthEvent, Format, ParseContext};
+use rollcall_parse::{auth_event, for_each_message, AuthEvent, Format, ParseContext};
 use serde::Serialize;
 
 use crate::cli::InputFraming;
@@ -97,12 +97,19 @@ pub fn run(framing: InputFraming, files: &[PathBuf]) -> anyhow::Result<ExitCode>
 fn write_record(out: &mut dyn Write, rec: &Record<'_>, ctx: &ParseContext) -> io::Result<()> {
     match &rec.payload {
         Payload::Raw(bytes) => {
-            let msg = parse_message(bytes);
-            let (error, auth) = match auth_event(&msg, ctx) {
-                Ok(auth) => (None, auth),
-                Err(e) => (Some(e.reason()), None),
-            };
-            write_line(out, msg.format, error, auth.as_ref())
+            // One line per message: a JSON list of records in one line is one per record.
+            let mut result = Ok(());
+            for_each_message(bytes, |msg| {
+                if result.is_err() {
+                    return;
+                }
+                let (error, auth) = match auth_event(msg, ctx) {
+                    Ok(auth) => (None, auth),
+                    Err(e) => (Some(e.reason()), None),
+                };
+                result = write_line(out, msg.format, error, auth.as_ref());
+            });
+            result
         }
         Payload::Evtx(evtx) => write_line(out, Format::Json, None, evtx.auth.as_ref()),
     }

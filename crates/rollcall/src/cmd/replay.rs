@@ -30,7 +30,7 @@ use std::time::Instant;
 use anyhow::Context;
 use rollcall_detect::{Engine, EngineStats, IdSource, Offense, Tier};
 use rollcall_leef::{JsonWriter, LeefConfig, LeefWriter};
-use rollcall_parse::{auth_event, parse_message, AuthEvent, ParseContext};
+use rollcall_parse::{auth_event, for_each_message, AuthEvent, ParseContext};
 use serde_json::json;
 
 use crate::cli::{InputFraming, OffenseFormat};
@@ -116,14 +116,20 @@ fn collect_failures(inputs: &[Input], framing: InputFraming) -> Collected {
     let mut sink = |rec: Record<'_>| {
         let event = match rec.payload {
             Payload::Raw(bytes) => {
-                messages += 1;
-                match auth_event(&parse_message(bytes), &ctx) {
-                    Ok(ev) => ev.map(AuthEvent::into_owned),
-                    Err(_) => {
-                        parse_errors += 1;
-                        None
+                // One message, or one per record of a JSON list (as the live path counts).
+                for_each_message(bytes, |msg| {
+                    messages += 1;
+                    match auth_event(msg, &ctx) {
+                        Ok(Some(ev)) => failures.push(Pending {
+                            input: rec.input,
+                            offset: rec.offset,
+                            event: ev.into_owned(),
+                        }),
+                        Ok(None) => {}
+                        Err(_) => parse_errors += 1,
                     }
-                }
+                });
+                None
             }
             Payload::Evtx(evtx) => evtx.auth,
         };

@@ -156,6 +156,30 @@ fn string_end(buf: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// Whether `body` is a list of records rather than one record: a top-level array, or an
+/// envelope (`{"records":[…]}` from Event Hub, `{"@odata.context":…,"value":[…]}` from
+/// Graph). Cheap for ordinary records: only the first key is looked at before deciding.
+pub fn holds_record_list(body: &[u8]) -> bool {
+    let start = skip_ws_and_commas(body, 0, body.len());
+    match body.get(start) {
+        Some(b'[') => true,
+        Some(b'{') => {
+            let key_start = skip_ws_and_commas(body, start + 1, body.len());
+            if body.get(key_start) != Some(&b'"') {
+                return false;
+            }
+            let Some(key_end) = string_end(body, key_start) else {
+                return false;
+            };
+            let first_key = &body[key_start + 1..key_end - 1];
+            let envelope_like =
+                ENVELOPE_KEYS.contains(&first_key) || first_key.starts_with(b"@odata.");
+            envelope_like && envelope_array(body, start, body.len()).is_some()
+        }
+        _ => false,
+    }
+}
+
 /// If the object at `start..end` is an envelope, the offset of its records array.
 fn envelope_array(buf: &[u8], start: usize, end: usize) -> Option<usize> {
     let mut i = start + 1;
@@ -183,6 +207,24 @@ fn envelope_array(buf: &[u8], start: usize, end: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn record_lists_are_told_from_single_records() {
+        use super::holds_record_list as list;
+        assert!(list(br#" [{"a":1},{"b":2}]"#));
+        assert!(list(br#"{"records": [{"a":1}]}"#));
+        assert!(list(
+            br#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[{"id":"1"}]}"#
+        ));
+        assert!(!list(
+            br#"{"EventTime":"2026-11-23 10:15:02","records":[1]}"#
+        ));
+        assert!(!list(br#"{"records":"not a list"}"#));
+        assert!(!list(br#"{"value":5}"#));
+        assert!(!list(br#"{"records"#));
+        assert!(!list(b""));
+        assert!(!list(b"LEEF:2.0|"));
+    }
+
     use super::*;
 
     fn all(body: &str) -> Vec<&str> {
