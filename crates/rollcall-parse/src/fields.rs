@@ -53,7 +53,7 @@ pub enum FieldSlot {
 
 /// The field names Windows (EventData XML names), NXLog, WinCollect, Winlogbeat/ECS and CEF
 /// use, with the slot each feeds.
-const NAMES: &[(&[u8], FieldSlot)] = {
+pub(crate) const NAMES: &[(&[u8], FieldSlot)] = {
     use FieldSlot::*;
     &[
         (b"EventID", EventId),
@@ -249,7 +249,8 @@ impl<'a> WinFields<'a> {
         match slot {
             FieldSlot::EventId => {
                 if self.event_id.is_none() {
-                    self.event_id = value.trim().parse().ok();
+                    self.event_id =
+                        plain_decimal(value.as_bytes()).or_else(|| value.trim().parse().ok());
                 }
             }
             FieldSlot::TargetUser => fill(&mut self.target_user, value),
@@ -258,16 +259,47 @@ impl<'a> WinFields<'a> {
             FieldSlot::Workstation => fill(&mut self.workstation, value),
             FieldSlot::Status => {
                 if self.status.is_none() {
-                    self.status = parse_code(&value);
+                    self.status = plain_code(value.as_bytes()).or_else(|| parse_code(&value));
                 }
             }
             FieldSlot::SubStatus => {
                 if self.sub_status.is_none() {
-                    self.sub_status = parse_code(&value);
+                    self.sub_status = plain_code(value.as_bytes()).or_else(|| parse_code(&value));
                 }
             }
             FieldSlot::Computer => fill(&mut self.computer, value),
         }
+    }
+}
+
+/// 1–9 ASCII digits and nothing else: their value, as `str::parse::<u32>` gives it (nine
+/// digits cannot overflow). `None` for anything else, which then takes the general path.
+fn plain_decimal(v: &[u8]) -> Option<u32> {
+    if v.is_empty() || v.len() > 9 {
+        return None;
+    }
+    v.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// [`parse_code`] for the spellings nearly every record uses, `0x`/`0X` and 1–8 hex digits or
+/// 1–9 decimal digits, without trimming or the general parsers. `None` for anything else
+/// (which [`parse_code`] then reads, with the same answer for these spellings).
+fn plain_code(v: &[u8]) -> Option<u32> {
+    match v {
+        [b'0', b'x' | b'X', hex @ ..] if (1..=8).contains(&hex.len()) => {
+            hex.iter().try_fold(0u32, |n, &c| {
+                let d = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return None,
+                };
+                Some(n << 4 | u32::from(d))
+            })
+        }
+        _ => plain_decimal(v),
     }
 }
 
@@ -300,6 +332,60 @@ mod tests {
         assert!(!f.has_slot(FieldSlot::Status));
         assert!(f.set_field(b"Status", "0xC000006D".into()));
         assert!(f.has_slot(FieldSlot::Status));
+    }
+
+    #[test]
+    fn plain_codes_read_as_the_general_parsers_do() {
+        for v in [
+            "0",
+            "4625",
+            "123456789",
+            "1234567890",
+            "4294967295",
+            "0x0",
+            "0xc000006d",
+            "0XC000006D",
+            "0xFFFFFFFF",
+            "0x1FFFFFFFF",
+            "0x",
+            "0x-1",
+            "0x+1",
+            "+5",
+            "-5",
+            " 7",
+            "7 ",
+            "0xg",
+            "x12",
+            "",
+            "٣",
+            "0x0000000001",
+        ] {
+            let general = parse_code(v);
+            assert_eq!(
+                plain_code(v.as_bytes()).or_else(|| parse_code(v)),
+                general,
+                "{v}"
+            );
+            if let Some(fast) = plain_code(v.as_bytes()) {
+                assert_eq!(Some(fast), general, "{v}");
+            }
+            let id: Option<u32> = v.trim().parse().ok();
+            if let Some(fast) = plain_decimal(v.as_bytes()) {
+                assert_eq!(Some(fast), id, "{v}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_codes_agree_with_parse_code(v in "(0[xX])?[0-9a-fA-F+ -]{0,11}") {
+            if let Some(fast) = plain_code(v.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), parse_code(&v));
+            }
+            if let Some(fast) = plain_decimal(v.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), v.trim().parse::<u32>().ok());
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use memchr::memmem;
 use crate::payload::finder;
 
 use crate::error::ParseError;
-use crate::fields::{slot_for_name, FieldSlot, WinFields};
+use crate::fields::{slot_for_name, FieldSlot, WinFields, NAMES};
 use crate::payload::wintext;
 use crate::time;
 
@@ -408,8 +408,18 @@ fn trim_spaces(s: &[u8]) -> &[u8] {
 }
 
 /// Values we keep must be UTF-8; others are ignored rather than failing the record.
+///
+/// Nearly every kept value is a few bytes of ASCII, for which `str::from_utf8` costs ~75
+/// instructions (set-up of its general validator); `is_ascii` is a word-at-a-time check.
+/// Measured: ≈ 500 fewer instructions per NXLog LEEF 4625 event (9 kept values), −4.6 %.
+#[inline]
 fn text(value: &[u8]) -> Option<&str> {
-    std::str::from_utf8(value).ok()
+    if value.is_ascii() {
+        // SAFETY: every byte is ASCII (checked just above), and ASCII is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(value) })
+    } else {
+        std::str::from_utf8(value).ok()
+    }
 }
 
 /// Generic LEEF/QRadar keys, used only when no Windows-named field supplied the slot.
@@ -429,7 +439,14 @@ struct Fallbacks<'a> {
 /// The flag says whether the instant is known (epoch, or a zone stated).
 pub(crate) fn parse_event_time(value: &[u8]) -> Option<(i64, bool)> {
     let v = trim_spaces(value);
-    time::parse_epoch_auto_ms(v)
+    // An ISO date (`2026-11-23 …`, NXLog `EventTime`) is no epoch number: a `-` makes
+    // `parse_epoch_auto_ms` fail, after a scan of the whole value.
+    let epoch = if v.get(4) == Some(&b'-') {
+        None
+    } else {
+        time::parse_epoch_auto_ms(v)
+    };
+    epoch
         .map(|ms| (ms, true))
         .or_else(|| time::parse_rfc3339_zoned(v))
         .or_else(|| time::parse_month_day_year_zoned(v))
@@ -450,6 +467,57 @@ enum LeefKey {
     Message,
 }
 
+/// The generic LEEF/QRadar names [`classify_key`] knows besides [`NAMES`] (exact case).
+const FALLBACK_NAMES: [&[u8]; 8] = [
+    b"usrName",
+    b"src",
+    b"identSrc",
+    b"identHostName",
+    b"devTime",
+    b"EventTime",
+    b"Message",
+    b"msg",
+];
+
+/// Four bytes, each `| 0x20`: equal for every spelling of a name that an ASCII
+/// case-insensitive comparison accepts (and for some others: this is only a filter).
+const fn folded_word(b: [u8; 4]) -> u32 {
+    u32::from_le_bytes(b) | 0x2020_2020
+}
+
+/// A bit of 64 for a [`folded_word`] (multiplicative hash, top six bits).
+const fn prefix_bit(w: u32) -> u64 {
+    1 << (w.wrapping_mul(0x9E37_79B1) >> 26)
+}
+
+/// [`prefix_bit`] of the first four bytes of `name=` for every name [`classify_key`] knows.
+const KNOWN_PREFIXES: u64 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < NAMES.len() + FALLBACK_NAMES.len() {
+        let name = if i < NAMES.len() {
+            NAMES[i].0
+        } else {
+            FALLBACK_NAMES[i - NAMES.len()]
+        };
+        assert!(name.len() >= 3, "names are at least three bytes long");
+        let fourth = if name.len() == 3 { b'=' } else { name[3] };
+        bits |= prefix_bit(folded_word([name[0], name[1], name[2], fourth]));
+        i += 1;
+    }
+    bits
+};
+
+/// `false` when `s` certainly does not start with a `key=` whose key [`classify_key`] knows:
+/// one multiply and a bit test, where most keys of a record are of no interest.
+#[inline]
+fn may_start_known_key(s: &[u8]) -> bool {
+    match s {
+        [a, b, c, d, ..] => KNOWN_PREFIXES & prefix_bit(folded_word([*a, *b, *c, *d])) != 0,
+        _ => true,
+    }
+}
+
 /// Every attribute of every record is looked up here. No fallback name is also a Windows
 /// field name (a test checks), so the order of the two lookups does not matter.
 fn classify_key(key: &[u8]) -> Option<LeefKey> {
@@ -466,6 +534,16 @@ fn classify_key(key: &[u8]) -> Option<LeefKey> {
 }
 
 pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseError> {
+    extract_with(body, out, false)
+}
+
+/// [`extract`]; `generic` forces the plain iterator loop (the reference the skipping scan of
+/// [`scan_known`] is tested against).
+fn extract_with<'a>(
+    body: &'a [u8],
+    out: &mut WinFields<'a>,
+    generic: bool,
+) -> Result<(), ParseError> {
     let record = parse(body)?;
     let header_id = trim_spaces(record.event_id);
     if !header_id.is_empty() && header_id.iter().all(u8::is_ascii_digit) {
@@ -477,36 +555,214 @@ pub fn extract<'a>(body: &'a [u8], out: &mut WinFields<'a>) -> Result<(), ParseE
         return Ok(());
     }
     let mut fb = Fallbacks::default();
-    for (key, value) in record.attributes() {
-        match classify_key(key) {
-            Some(LeefKey::Slot(slot)) => {
-                // A filled slot keeps its first value: skip the UTF-8 check too.
-                if out.has_slot(slot) {
-                    continue;
-                }
-                // Only values of known names are UTF-8-checked.
-                if let Some(v) = text(value) {
-                    out.set_slot(slot, Cow::Borrowed(v));
-                    if out.is_other_windows_event() {
-                        return Ok(());
-                    }
-                }
-            }
-            Some(LeefKey::User) => fb.user = Some(value),
-            Some(LeefKey::Src) => fb.src = Some(value),
-            Some(LeefKey::IdentSrc) => fb.ident_src = Some(value),
-            Some(LeefKey::IdentHost) => fb.ident_host = Some(value),
-            Some(LeefKey::DevTime) => fb.dev_time = Some(value),
-            Some(LeefKey::EventTime) => fb.event_time = Some(value),
-            Some(LeefKey::Message) => fb.message = Some(value),
-            None => {}
-        }
+    let stopped = match record.delimiter.as_bytes() {
+        [d] if !generic && skips_safely(*d) => scan_known(record.attributes, *d, |key, value| {
+            take(key, value, out, &mut fb)
+        }),
+        _ => record
+            .attributes()
+            .any(|(key, value)| match classify_key(key) {
+                Some(k) => take(k, value, out, &mut fb),
+                None => false,
+            }),
+    };
+    if stopped {
+        return Ok(());
     }
     apply_fallbacks(&fb, out);
     if let Some(message) = fb.message {
         wintext::extract(message, out)?;
     }
     Ok(())
+}
+
+/// Stores one attribute of a known name. `true` when the record turned out to be another
+/// Windows event (the caller stops reading there).
+#[inline]
+fn take<'a>(
+    key: LeefKey,
+    value: &'a [u8],
+    out: &mut WinFields<'a>,
+    fb: &mut Fallbacks<'a>,
+) -> bool {
+    match key {
+        LeefKey::Slot(slot) => {
+            // A filled slot keeps its first value: skip the UTF-8 check too.
+            if out.has_slot(slot) {
+                return false;
+            }
+            // Only values of known names are UTF-8-checked.
+            if let Some(v) = text(value) {
+                out.set_slot(slot, Cow::Borrowed(v));
+                return out.is_other_windows_event();
+            }
+        }
+        LeefKey::User => fb.user = Some(value),
+        LeefKey::Src => fb.src = Some(value),
+        LeefKey::IdentSrc => fb.ident_src = Some(value),
+        LeefKey::IdentHost => fb.ident_host = Some(value),
+        LeefKey::DevTime => fb.dev_time = Some(value),
+        LeefKey::EventTime => fb.event_time = Some(value),
+        LeefKey::Message => fb.message = Some(value),
+    }
+    false
+}
+
+/// Whether [`scan_known`] may be used with the one-byte delimiter `d`: it must not be able to
+/// occur inside a key (nor be `=` or a space), so that every `d` followed by a known `key=`
+/// starts a pair.
+fn skips_safely(d: u8) -> bool {
+    !KEY_BYTES[usize::from(d)] && d != b'=' && d != b' '
+}
+
+/// Longest name [`classify_key`] knows, plus one: where [`known_key_at`] stops looking for `=`.
+const KNOWN_KEY_SCAN: usize = 40;
+
+/// When `s` starts with `key=` and `key` is a name [`classify_key`] knows: the offset of its
+/// `=` and what the key means. Equals `key_end(s)` filtered by `classify_key`, since every
+/// known name (in every case [`slot_for_name`] accepts) consists of key bytes only.
+#[inline]
+fn known_key_at(s: &[u8]) -> Option<(usize, LeefKey)> {
+    if !may_start_known_key(s) {
+        return None;
+    }
+    let head = s.get(..s.len().min(KNOWN_KEY_SCAN)).unwrap_or(s);
+    let eq = find_byte(b'=', head)?;
+    classify_key(head.get(..eq)?).map(|k| (eq, k))
+}
+
+/// The pairs [`LeefAttributes`] yields whose key [`classify_key`] knows, in order, handed to
+/// `take` until it returns `true` (then `true`). For a one-byte delimiter `d` that passes
+/// [`skips_safely`].
+///
+/// The values of the other pairs (20 of 29 in an NXLog 4625) are not delimited exactly: the
+/// scan jumps from one `d` to the next and only asks whether a known `key=` follows (a hash
+/// lookup, no byte-by-byte key check). That finds the same pairs: `d` never occurs inside a
+/// key, so each `d` after the current pair's `=` is visited by the iterator's value search in
+/// order too, and one followed by a known `key=` always ends the value before it (whichever
+/// unknown pair that value belongs to). A `d` followed by `d` or by nothing ends any value as
+/// well; from there the scan continues as the iterator does (pieces without `=` skipped, the
+/// key trimmed). The values of known pairs are delimited exactly, as by the iterator.
+fn scan_known<'a>(
+    attributes: &'a [u8],
+    d: u8,
+    mut take: impl FnMut(LeefKey, &'a [u8]) -> bool,
+) -> bool {
+    let mut pairs = LeefAttributes {
+        rest: attributes,
+        delimiter: Delimiter::byte(d),
+        next_eq: None,
+    };
+    // The next pair's `=` and key meaning when the scan has already classified it.
+    let mut known: Option<(usize, LeefKey)> = None;
+    loop {
+        let (eq, key) = match known.take() {
+            Some(k) => k,
+            None => {
+                let Some(eq) = pairs.skip_to_pair() else {
+                    return false;
+                };
+                let rest = pairs.rest;
+                let Some(raw_key) = rest.get(..eq) else {
+                    return false;
+                };
+                match classify_key(trim_spaces(raw_key)) {
+                    Some(key) => (eq, key),
+                    None => {
+                        // An unknown pair found by skipping: skip its value as well.
+                        let Some(value) = rest.get(eq + 1..) else {
+                            return false;
+                        };
+                        match skip_value(value, d) {
+                            Skip::Known(after, k) => {
+                                pairs.rest = after;
+                                known = Some(k);
+                            }
+                            Skip::Piece(after) => pairs.rest = after,
+                            Skip::End => return false,
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
+        let rest = pairs.rest;
+        let Some(value) = rest.get(eq + 1..) else {
+            return false;
+        };
+        let value = match value_end_single(value, d) {
+            Some((at, next_eq)) => {
+                let Some(after) = value.get(at + 1..) else {
+                    return false;
+                };
+                pairs.rest = after;
+                if let Some(next_eq) = next_eq {
+                    let known_next = match after.get(..next_eq) {
+                        Some(key) if may_start_known_key(after) => classify_key(key),
+                        _ => None,
+                    };
+                    match known_next {
+                        Some(k) => known = Some((next_eq, k)),
+                        None => {
+                            // An unknown key follows: skip its value.
+                            match after.get(next_eq + 1..).map(|v| skip_value(v, d)) {
+                                Some(Skip::Known(after, k)) => {
+                                    pairs.rest = after;
+                                    known = Some(k);
+                                }
+                                Some(Skip::Piece(after)) => pairs.rest = after,
+                                Some(Skip::End) | None => pairs.rest = &[],
+                            }
+                        }
+                    }
+                }
+                value.get(..at).unwrap_or(&[])
+            }
+            None => {
+                pairs.rest = &[];
+                value
+            }
+        };
+        if take(key, value) {
+            return true;
+        }
+    }
+}
+
+/// Where skipping an unknown pair's value led.
+enum Skip<'a> {
+    /// To a known `key=` (the text from the key on, its `=` and meaning).
+    Known(&'a [u8], (usize, LeefKey)),
+    /// To a delimiter followed by another delimiter: the text from that one on, for
+    /// [`LeefAttributes::skip_to_pair`].
+    Piece(&'a [u8]),
+    /// To the end of the attributes.
+    End,
+}
+
+/// Skips the value of a pair nobody wants (see [`scan_known`]): from one delimiter to the
+/// next, asking only whether a known `key=` (or another delimiter, or nothing) follows.
+#[inline]
+fn skip_value(value: &[u8], d: u8) -> Skip<'_> {
+    let mut search = 0;
+    loop {
+        let Some(at) = value.get(search..).and_then(|v| find_byte(d, v)) else {
+            return Skip::End;
+        };
+        let at = search + at;
+        let Some(after) = value.get(at + 1..) else {
+            return Skip::End;
+        };
+        match after.first() {
+            None => return Skip::End,
+            Some(&c) if c == d => return Skip::Piece(after),
+            Some(_) => {}
+        }
+        if let Some(k) = known_key_at(after) {
+            return Skip::Known(after, k);
+        }
+        search = at + 1;
+    }
 }
 
 fn apply_fallbacks<'a>(fb: &Fallbacks<'a>, out: &mut WinFields<'a>) {
@@ -823,6 +1079,38 @@ mod tests {
             b in proptest::sample::select(vec![0u8, 9, 61, 94, 124, 128, 255]),
         ) {
             proptest::prop_assert_eq!(find_byte(b, &hay), memchr::memchr(b, &hay));
+        }
+    }
+
+    proptest::proptest! {
+        // The differences this must catch need a few specific pieces in a row.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn skipping_scan_extracts_what_the_iterator_does(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "IpAddress", "ipaddress", "TargetUserName", "EventID", "Status", "SubStatus",
+                    "Computer", "WorkstationName", "winlog.event_data.TargetDomainName", "src",
+                    "usrName", "identSrc", "identHostName", "devTime", "EventTime", "Message", "msg",
+                    "SubjectUserName", "Foo", "k", "Key_1", "=", "==", " ", "\t", "\t\t", "|", "^",
+                    "¦", "#011", "4624", "4625", "0xc000006d", "10.0.0.1", "2026-11-23 03:15:02",
+                    "1795403702120", "-", "é", "\\", "a b",
+                ]),
+                0..60,
+            ),
+            header in proptest::sample::select(vec![
+                "LEEF:1.0|a|b|c|4625|", "LEEF:1.0|a|b|c||", "LEEF:1.0|a|b|c|4624|",
+                "LEEF:2.0|a|b|c|4625|^|", "LEEF:2.0|a|b|c|4771|x7C|", "LEEF:2.0|a|b|c|4625|\\t|",
+                "LEEF:2.0|a|b|c|4625|¦|", "LEEF:2.0|a|b|c|4625|-|",
+            ]),
+        ) {
+            let body = format!("{header}{}", pieces.concat());
+            let (mut fast, mut generic) = (WinFields::default(), WinFields::default());
+            let r_fast = extract_with(body.as_bytes(), &mut fast, false);
+            let r_generic = extract_with(body.as_bytes(), &mut generic, true);
+            proptest::prop_assert_eq!(r_fast, r_generic);
+            proptest::prop_assert_eq!(fast, generic);
         }
     }
 }
