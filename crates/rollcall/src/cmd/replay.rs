@@ -114,31 +114,31 @@ fn collect_failures(inputs: &[Input], framing: InputFraming) -> Collected {
     let mut parse_errors = 0u64;
     let mut progress = Progress::new(inputs.len());
     let mut sink = |rec: Record<'_>| {
-        let event = match rec.payload {
+        let (input, offset) = (rec.input, rec.offset);
+        let mut keep = |event: AuthEvent<'static>| {
+            failures.push(Pending {
+                input,
+                offset,
+                event,
+            })
+        };
+        match rec.payload {
             Payload::Raw(bytes) => {
                 // One message, or one per record of a JSON list (as the live path counts).
                 for_each_message(bytes, |msg| {
                     messages += 1;
                     match auth_event(msg, &ctx) {
-                        Ok(Some(ev)) => failures.push(Pending {
-                            input: rec.input,
-                            offset: rec.offset,
-                            event: ev.into_owned(),
-                        }),
+                        Ok(Some(ev)) => keep(ev.into_owned()),
                         Ok(None) => {}
                         Err(_) => parse_errors += 1,
                     }
                 });
-                None
             }
-            Payload::Evtx(evtx) => evtx.auth,
-        };
-        if let Some(event) = event {
-            failures.push(Pending {
-                input: rec.input,
-                offset: rec.offset,
-                event,
-            });
+            Payload::Evtx(evtx) => {
+                if let Some(event) = evtx.auth {
+                    keep(event);
+                }
+            }
         }
         progress.record(rec.input);
     };
